@@ -46,6 +46,8 @@ export enum CoreErrorCode {
   INVALID_PRIVATE_KEY = "CORE_INVALID_PRIVATE_KEY",
   /** RLP input is malformed. */
   INVALID_RLP = "CORE_INVALID_RLP",
+  /** A Merkle proof does not connect to its root or is incomplete. */
+  INVALID_PROOF = "CORE_INVALID_PROOF",
   /** A database operation failed or the database is closed. */
   DB_ERROR = "CORE_DB_ERROR",
 }
@@ -56,6 +58,7 @@ export type CoreErrorType =
   | { code: CoreErrorCode.INVALID_SIGNATURE }
   | { code: CoreErrorCode.INVALID_PRIVATE_KEY }
   | { code: CoreErrorCode.INVALID_RLP; reason: string }
+  | { code: CoreErrorCode.INVALID_PROOF; reason: string }
   | { code: CoreErrorCode.DB_ERROR; op: string };
 
 export class CoreError extends ZgError<CoreErrorType> {}

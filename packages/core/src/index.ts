@@ -38,3 +38,5 @@ export {
   SECP256K1_N_DIV_2,
   signDigest,
 } from "./secp256k1.js";
+export { computeTrieRoot, EMPTY_TRIE_ROOT, MerklePatriciaTrie, type TrieCommit, type TrieNodeReader } from "./trie/mpt.js";
+export { verifyTrieProof } from "./trie/proof.js";
