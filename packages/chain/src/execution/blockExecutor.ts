@@ -1,0 +1,224 @@
+import type { Common } from "@ethereumjs/common";
+import { createEVM, type EVM, type EVMResult, type Log } from "@ethereumjs/evm";
+import { Account, Address } from "@ethereumjs/util";
+import { bytesToHex, keccak256, rlpEncode } from "@zerog/core";
+import { TxError, TxErrorCode } from "../errors.js";
+import { MAX_REFUND_QUOTIENT } from "../params.js";
+import { type AccountData, emptyAccount, hasCode, isEmptyAccount } from "../state/account.js";
+import type { BlockState } from "../state/blockState.js";
+import { calldataFloorGas, intrinsicGas } from "../tx/intrinsicGas.js";
+import { effectiveGasPrice, type SignedTx } from "../tx/transaction.js";
+import { type BlockEnv, toEVMBlock } from "./blockEnv.js";
+import { validateTxAgainstAccount } from "./validateTx.js";
+
+export interface TxOutcome {
+  tx: SignedTx;
+  /** 1 success, 0 reverted or failed. */
+  status: 0 | 1;
+  gasUsed: bigint;
+  cumulativeGasUsed: bigint;
+  effectiveGasPrice: bigint;
+  logs: Log[];
+  contractAddress: Uint8Array | null;
+  returnValue: Uint8Array;
+  /** The EVM's error for a failed transaction (`revert`, `out of gas`, ...). */
+  error: string | undefined;
+}
+
+const hex = (b: Uint8Array): string => bytesToHex(b).slice(2);
+
+/**
+ * Runs a block's transactions one after another on a `BlockState`. Plain value transfers to
+ * accounts without code take a direct path (no interpreter, no call frames); everything else runs
+ * in `@ethereumjs/evm` with the same fee, refund and EIP-161 rules as ethereumjs' `runTx`.
+ */
+export class BlockExecutor {
+  readonly env: BlockEnv;
+  readonly state: BlockState;
+  private readonly evm: EVM;
+  private readonly coinbaseHex: string;
+  private readonly evmBlock;
+  gasUsed = 0n;
+
+  private constructor(env: BlockEnv, state: BlockState, evm: EVM) {
+    this.env = env;
+    this.state = state;
+    this.evm = evm;
+    this.coinbaseHex = hex(env.coinbase);
+    this.evmBlock = toEVMBlock(env);
+  }
+
+  static async create(common: Common, env: BlockEnv, state: BlockState): Promise<BlockExecutor> {
+    const evm = await createEVM({
+      common,
+      stateManager: state,
+      blockchain: {
+        getBlock: async (n: number) => {
+          const h = env.getBlockHash(BigInt(n)) ?? new Uint8Array(32);
+          return { hash: () => h };
+        },
+        putBlock: async () => {},
+        shallowCopy() {
+          return this;
+        },
+      },
+    });
+    return new BlockExecutor(env, state, evm);
+  }
+
+  get evmInstance(): EVM {
+    return this.evm;
+  }
+
+  /**
+   * Executes `tx` if it is valid at this point of the block; throws `TxError` (leaving the state
+   * untouched) when it is not, so a block builder can skip it.
+   */
+  async applyTx(tx: SignedTx): Promise<TxOutcome> {
+    const remaining = this.env.gasLimit - this.gasUsed;
+    if (tx.gasLimit > remaining) {
+      throw new TxError(
+        { code: TxErrorCode.GAS_LIMIT_EXCEEDS_BLOCK, gasLimit: tx.gasLimit, blockGasLimit: remaining },
+        "transaction gas limit exceeds the gas left in the block",
+      );
+    }
+    const senderHex = hex(tx.sender);
+    const sender = this.state.readAccount(tx.sender, senderHex);
+    validateTxAgainstAccount(tx, sender, this.env.baseFeePerGas, { exactNonce: true });
+    const price = effectiveGasPrice(tx, this.env.baseFeePerGas);
+    const outcome = this.isPlainTransfer(tx) ? this.applyTransfer(tx, senderHex, sender!, price) : await this.applyCall(tx, price);
+    this.gasUsed += outcome.gasUsed;
+    outcome.cumulativeGasUsed = this.gasUsed;
+    return outcome;
+  }
+
+  private isPlainTransfer(tx: SignedTx): boolean {
+    if (tx.to === null) return false;
+    // EIP-1352 reserves 0x0000…0000 – 0x0000…ffff for precompiles and system contracts.
+    let low = true;
+    for (let i = 0; i < 18; i++) {
+      if (tx.to[i] !== 0) {
+        low = false;
+        break;
+      }
+    }
+    if (low) return false;
+    const to = this.state.readAccount(tx.to);
+    return !to || !hasCode(to);
+  }
+
+  private applyTransfer(tx: SignedTx, senderHex: string, sender: AccountData, price: bigint): TxOutcome {
+    const intrinsic = intrinsicGas(tx);
+    const floor = calldataFloorGas(tx);
+    const gasUsed = intrinsic > floor ? intrinsic : floor;
+    this.state.writeAccount(senderHex, { ...sender, nonce: sender.nonce + 1n, balance: sender.balance - gasUsed * price - tx.value });
+    this.credit(tx.to!, hex(tx.to!), tx.value);
+    this.credit(this.env.coinbase, this.coinbaseHex, gasUsed * (price - this.env.baseFeePerGas));
+    return outcome(tx, 1, gasUsed, price, [], null, new Uint8Array(0), undefined);
+  }
+
+  /** Adds to a balance; a zero credit still "touches" the account, deleting it if empty (EIP-161). */
+  private credit(address: Uint8Array, a: string, amount: bigint): void {
+    const acc = this.state.readAccount(address, a);
+    if (amount === 0n) {
+      if (acc && isEmptyAccount(acc)) this.state.writeAccount(a, null);
+      return;
+    }
+    const base = acc ?? emptyAccount();
+    this.state.writeAccount(a, { ...base, balance: base.balance + amount });
+  }
+
+  private async applyCall(tx: SignedTx, price: bigint): Promise<TxOutcome> {
+    const journal = this.evm.journal;
+    const caller = new Address(tx.sender);
+    const intrinsic = intrinsicGas(tx);
+    const floor = calldataFloorGas(tx);
+    await journal.checkpoint();
+    for (const key of this.evm.precompiles.keys()) journal.addAlwaysWarmAddress(key);
+    journal.addAlwaysWarmAddress(hex(tx.sender));
+    if (tx.to) journal.addAlwaysWarmAddress(hex(tx.to));
+    journal.addAlwaysWarmAddress(this.coinbaseHex);
+    for (const item of tx.accessList) {
+      const a = hex(item.address);
+      journal.addAlwaysWarmAddress(a, true);
+      for (const k of item.storageKeys) journal.addAlwaysWarmSlot(a, hex(k), true);
+    }
+    // Buy all the gas up front and bump the nonce, as the protocol does before execution.
+    const senderAcc = this.state.readAccount(tx.sender)!;
+    await journal.putAccount(
+      caller,
+      toAccount({ ...senderAcc, nonce: senderAcc.nonce + 1n, balance: senderAcc.balance - tx.gasLimit * price }),
+    );
+    let result: EVMResult;
+    try {
+      result = await this.evm.runCall({
+        block: this.evmBlock,
+        gasPrice: price,
+        caller,
+        origin: caller,
+        gasLimit: tx.gasLimit - intrinsic,
+        ...(tx.to ? { to: new Address(tx.to) } : {}),
+        value: tx.value,
+        data: tx.data,
+        skipNonceIncrement: true,
+      });
+    } catch (e) {
+      await journal.revert();
+      throw e;
+    }
+    const exec = result.execResult;
+    let gasUsed = exec.executionGasUsed + intrinsic;
+    const maxRefund = gasUsed / MAX_REFUND_QUOTIENT;
+    const refund = exec.gasRefund ?? 0n;
+    gasUsed -= refund < maxRefund ? refund : maxRefund;
+    if (gasUsed < floor) gasUsed = floor;
+    const after = this.state.readAccount(tx.sender)!;
+    await journal.putAccount(caller, toAccount({ ...after, balance: after.balance + (tx.gasLimit - gasUsed) * price }));
+    const tip = gasUsed * (price - this.env.baseFeePerGas);
+    const cb = this.state.readAccount(this.env.coinbase) ?? emptyAccount();
+    await journal.putAccount(new Address(this.env.coinbase), toAccount({ ...cb, balance: cb.balance + tip }));
+    if (exec.selfdestruct) {
+      for (const a of exec.selfdestruct.keys()) {
+        // EIP-6780: only contracts created in this same transaction are removed.
+        if (exec.createdAddresses?.has(a)) await journal.deleteAccount(new Address(Buffer.from(a.slice(2), "hex")));
+      }
+    }
+    await journal.commit();
+    await journal.cleanup();
+    this.state.originalStorageCache.clear();
+    const failed = exec.exceptionError !== undefined;
+    return outcome(
+      tx,
+      failed ? 0 : 1,
+      gasUsed,
+      price,
+      failed ? [] : (exec.logs ?? []),
+      // As geth: a creation's receipt names the address even when the creation failed.
+      tx.to === null ? createAddress(tx.sender, tx.nonce) : null,
+      exec.returnValue,
+      exec.exceptionError?.error,
+    );
+  }
+}
+
+function outcome(
+  tx: SignedTx,
+  status: 0 | 1,
+  gasUsed: bigint,
+  price: bigint,
+  logs: Log[],
+  contractAddress: Uint8Array | null,
+  returnValue: Uint8Array,
+  error: string | undefined,
+): TxOutcome {
+  return { tx, status, gasUsed, cumulativeGasUsed: 0n, effectiveGasPrice: price, logs, contractAddress, returnValue, error };
+}
+
+function toAccount(a: AccountData): Account {
+  return new Account(a.nonce, a.balance, a.storageRoot, a.codeHash);
+}
+
+/** The address CREATE gives a contract deployed by `sender` at `nonce`. */
+export function createAddress(sender: Uint8Array, nonce: bigint): Uint8Array {
+  return keccak256(rlpEncode([sender, nonce])).subarray(12);
+}

@@ -1,0 +1,275 @@
+import {
+  type BatchOp,
+  bytesToHex,
+  EMPTY_TRIE_ROOT,
+  equalsBytes,
+  hexToBytes,
+  KECCAK256_EMPTY,
+  type KVStore,
+  keccak256,
+  MerklePatriciaTrie,
+  prefixEnd,
+  rlpEncode,
+  type TrieNodeReader,
+  tableKey,
+} from "@zerog/core";
+import { type AccountData, decodeAccount, encodeAccount } from "./account.js";
+import type { StateDiff, StateReader } from "./stateReader.js";
+import { Table } from "./tables.js";
+
+export interface StateDBOptions {
+  /** Cached accounts and storage slots; the caches are dropped between blocks when larger. */
+  maxCacheEntries: number;
+  /** Storage tries kept open (with their loaded nodes) between blocks. */
+  maxOpenStorageTries: number;
+}
+
+export const defaultStateDBOptions: StateDBOptions = { maxCacheEntries: 500_000, maxOpenStorageTries: 10_000 };
+
+interface StorageCacheEntry {
+  slots: Map<string, Uint8Array>;
+  /** True when `slots` holds every non-zero slot (storage wiped this session): absent means zero. */
+  complete: boolean;
+}
+
+const hex = (b: Uint8Array): string => bytesToHex(b).slice(2);
+
+/**
+ * The latest world state: a flat account/storage table for O(1) reads, plus the Merkle-Patricia
+ * tries that give every block its state root and proofs. `apply` folds one block's diff into both
+ * and returns the database writes, which the caller commits atomically with the block.
+ */
+export class StateDB implements StateReader {
+  private readonly db: KVStore;
+  private readonly opts: StateDBOptions;
+  private readonly nodes: TrieNodeReader;
+  private accountTrie: MerklePatriciaTrie;
+  private currentRoot: Uint8Array;
+  private readonly accountCache = new Map<string, AccountData | null>();
+  private readonly storageCache = new Map<string, StorageCacheEntry>();
+  private readonly storageTries = new Map<string, MerklePatriciaTrie>();
+  private readonly codeCache = new Map<string, Uint8Array>();
+
+  constructor(opts: Partial<StateDBOptions>, deps: { db: KVStore }) {
+    this.opts = { ...defaultStateDBOptions, ...opts };
+    this.db = deps.db;
+    this.nodes = { getNode: (h) => this.db.get(tableKey(Table.TRIE_NODE, h)) };
+    this.currentRoot = EMPTY_TRIE_ROOT;
+    this.accountTrie = new MerklePatriciaTrie({ db: this.nodes });
+  }
+
+  get root(): Uint8Array {
+    return this.currentRoot;
+  }
+
+  /** Points the latest state at `root` (node start-up); the flat tables must already match it. */
+  open(root: Uint8Array): void {
+    this.currentRoot = root;
+    this.accountTrie = new MerklePatriciaTrie({ root, db: this.nodes });
+    this.accountCache.clear();
+    this.storageCache.clear();
+    this.storageTries.clear();
+  }
+
+  getAccount(address: Uint8Array): AccountData | undefined {
+    const k = hex(address);
+    const cached = this.accountCache.get(k);
+    if (cached !== undefined) return cached ?? undefined;
+    const raw = this.db.get(tableKey(Table.ACCOUNT, address));
+    const acc = raw ? decodeAccount(raw) : null;
+    this.accountCache.set(k, acc);
+    return acc ?? undefined;
+  }
+
+  getStorage(address: Uint8Array, slot: Uint8Array): Uint8Array {
+    const a = hex(address);
+    const s = hex(slot);
+    let entry = this.storageCache.get(a);
+    const hit = entry?.slots.get(s);
+    if (hit !== undefined) return hit;
+    if (entry?.complete) return new Uint8Array(0);
+    const v = this.db.get(tableKey(Table.STORAGE, address, slot)) ?? new Uint8Array(0);
+    if (!entry) {
+      entry = { slots: new Map(), complete: false };
+      this.storageCache.set(a, entry);
+    }
+    entry.slots.set(s, v);
+    return v;
+  }
+
+  getCode(codeHash: Uint8Array): Uint8Array {
+    if (equalsBytes(codeHash, KECCAK256_EMPTY)) return new Uint8Array(0);
+    const k = hex(codeHash);
+    let code = this.codeCache.get(k);
+    if (code === undefined) {
+      code = this.db.get(tableKey(Table.CODE, codeHash)) ?? new Uint8Array(0);
+      if (this.codeCache.size > 2_000) this.codeCache.clear();
+      this.codeCache.set(k, code);
+    }
+    return code;
+  }
+
+  /** A read-only view of the state at an older root, read through the tries. */
+  at(root: Uint8Array): StateReader {
+    return new TrieStateReader(root, this.nodes, (h) => this.getCode(h));
+  }
+
+  hasRoot(root: Uint8Array): boolean {
+    return equalsBytes(root, EMPTY_TRIE_ROOT) || this.db.has(tableKey(Table.TRIE_NODE, root));
+  }
+
+  /** Account and storage proofs (EIP-1186) at `root`. */
+  prove(
+    root: Uint8Array,
+    address: Uint8Array,
+    slots: Uint8Array[],
+  ): {
+    account: AccountData | undefined;
+    accountProof: Uint8Array[];
+    storageProofs: { slot: Uint8Array; value: Uint8Array; proof: Uint8Array[] }[];
+  } {
+    const accountTrie = new MerklePatriciaTrie({ root, db: this.nodes });
+    const key = keccak256(address);
+    const raw = accountTrie.get(key);
+    const account = raw ? decodeAccount(raw) : undefined;
+    const storageTrie = new MerklePatriciaTrie({ root: account?.storageRoot ?? EMPTY_TRIE_ROOT, db: this.nodes });
+    const storageProofs = slots.map((slot) => {
+      const sk = keccak256(slot);
+      const v = storageTrie.get(sk);
+      return { slot, value: v ? (rlpDecodeBytes(v) ?? new Uint8Array(0)) : new Uint8Array(0), proof: storageTrie.prove(sk) };
+    });
+    return { account, accountProof: accountTrie.prove(key), storageProofs };
+  }
+
+  /** Folds a block's changes into the tries and caches; returns the new root and the writes. */
+  apply(diff: StateDiff): { root: Uint8Array; ops: BatchOp[] } {
+    this.trimCaches();
+    const ops: BatchOp[] = [];
+    const touched = new Set<string>([...diff.accounts.keys(), ...diff.storage.keys(), ...diff.clearedStorage]);
+    for (const a of touched) {
+      const address = hexToBytes(`0x${a}`);
+      const before = this.getAccount(address);
+      const after = diff.accounts.has(a) ? diff.accounts.get(a)! : (before ?? null);
+      const cleared = diff.clearedStorage.has(a) || after === null;
+      if (cleared && before && !equalsBytes(before.storageRoot, EMPTY_TRIE_ROOT)) this.wipeStorage(address, ops);
+      if (after === null) {
+        this.accountTrie.del(keccak256(address));
+        if (before) ops.push({ type: "del", key: tableKey(Table.ACCOUNT, address) });
+        this.accountCache.set(a, null);
+        this.storageCache.set(a, { slots: new Map(), complete: true });
+        this.storageTries.delete(a);
+        continue;
+      }
+      const storageRoot = this.applyStorage(
+        a,
+        address,
+        cleared ? EMPTY_TRIE_ROOT : (before?.storageRoot ?? EMPTY_TRIE_ROOT),
+        cleared,
+        diff.storage.get(a),
+        ops,
+      );
+      const account: AccountData = { ...after, storageRoot };
+      const enc = encodeAccount(account);
+      this.accountTrie.put(keccak256(address), enc);
+      ops.push({ type: "put", key: tableKey(Table.ACCOUNT, address), value: enc });
+      this.accountCache.set(a, account);
+    }
+    for (const [h, code] of diff.code) ops.push({ type: "put", key: tableKey(Table.CODE, hexToBytes(`0x${h}`)), value: code });
+    const { root, nodes } = this.accountTrie.commit();
+    for (const [hash, enc] of nodes) ops.push({ type: "put", key: tableKey(Table.TRIE_NODE, hash), value: enc });
+    this.currentRoot = root;
+    return { root, ops };
+  }
+
+  private applyStorage(
+    a: string,
+    address: Uint8Array,
+    baseRoot: Uint8Array,
+    cleared: boolean,
+    writes: Map<string, Uint8Array> | undefined,
+    ops: BatchOp[],
+  ): Uint8Array {
+    if (!cleared && (!writes || writes.size === 0)) return baseRoot;
+    let trie = cleared ? undefined : this.storageTries.get(a);
+    if (!trie) trie = new MerklePatriciaTrie({ root: baseRoot, db: this.nodes });
+    let entry = this.storageCache.get(a);
+    if (cleared || !entry) {
+      entry = { slots: new Map(), complete: cleared };
+      this.storageCache.set(a, entry);
+    }
+    for (const [s, value] of writes ?? []) {
+      const slot = hexToBytes(`0x${s}`);
+      const key = tableKey(Table.STORAGE, address, slot);
+      trie.put(keccak256(slot), value.length === 0 ? value : rlpEncode(value));
+      ops.push(value.length === 0 ? { type: "del", key } : { type: "put", key, value });
+      entry.slots.set(s, value);
+    }
+    const { root, nodes } = trie.commit();
+    for (const [hash, enc] of nodes) ops.push({ type: "put", key: tableKey(Table.TRIE_NODE, hash), value: enc });
+    if (this.storageTries.size >= this.opts.maxOpenStorageTries) this.storageTries.clear();
+    this.storageTries.set(a, trie);
+    return root;
+  }
+
+  private wipeStorage(address: Uint8Array, ops: BatchOp[]): void {
+    const prefix = tableKey(Table.STORAGE, address);
+    for (const { key } of this.db.range({ gte: prefix, lt: prefixEnd(prefix) })) ops.push({ type: "del", key });
+  }
+
+  private trimCaches(): void {
+    let slots = 0;
+    for (const e of this.storageCache.values()) slots += e.slots.size;
+    if (this.accountCache.size + slots > this.opts.maxCacheEntries) {
+      this.accountCache.clear();
+      this.storageCache.clear();
+    }
+  }
+}
+
+function rlpDecodeBytes(v: Uint8Array): Uint8Array | undefined {
+  // Storage leaves hold rlp(value) of a byte string: strip the one-level string header.
+  if (v.length === 0) return undefined;
+  const first = v[0]!;
+  if (first < 0x80) return v;
+  if (first <= 0xb7) return v.subarray(1);
+  const lenOfLen = first - 0xb7;
+  return v.subarray(1 + lenOfLen);
+}
+
+/** State at an arbitrary root, read through the tries (historical queries). */
+class TrieStateReader implements StateReader {
+  readonly root: Uint8Array;
+  private readonly accounts: MerklePatriciaTrie;
+  private readonly nodes: TrieNodeReader;
+  private readonly code: (h: Uint8Array) => Uint8Array;
+  private readonly storageTries = new Map<string, MerklePatriciaTrie>();
+
+  constructor(root: Uint8Array, nodes: TrieNodeReader, code: (h: Uint8Array) => Uint8Array) {
+    this.root = root;
+    this.nodes = nodes;
+    this.code = code;
+    this.accounts = new MerklePatriciaTrie({ root, db: nodes });
+  }
+
+  getAccount(address: Uint8Array): AccountData | undefined {
+    const raw = this.accounts.get(keccak256(address));
+    return raw ? decodeAccount(raw) : undefined;
+  }
+
+  getStorage(address: Uint8Array, slot: Uint8Array): Uint8Array {
+    const a = hex(address);
+    let trie = this.storageTries.get(a);
+    if (!trie) {
+      const acc = this.getAccount(address);
+      if (!acc) return new Uint8Array(0);
+      trie = new MerklePatriciaTrie({ root: acc.storageRoot, db: this.nodes });
+      this.storageTries.set(a, trie);
+    }
+    const v = trie.get(keccak256(slot));
+    return v ? (rlpDecodeBytes(v) ?? new Uint8Array(0)) : new Uint8Array(0);
+  }
+
+  getCode(codeHash: Uint8Array): Uint8Array {
+    return this.code(codeHash);
+  }
+}

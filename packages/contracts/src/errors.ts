@@ -1,0 +1,11 @@
+import { ZgError } from "@zerog/core";
+
+/** Codes of the errors raised by `contracts`. */
+export enum ContractsErrorCode {
+  /** `getContract` was given a name that is not in the registry (only reachable from untyped callers). */
+  UNKNOWN_CONTRACT = "CONTRACTS_UNKNOWN_CONTRACT",
+}
+
+export type ContractsErrorType = { code: ContractsErrorCode.UNKNOWN_CONTRACT; name: string; known: string[] };
+
+export class ContractsError extends ZgError<ContractsErrorType> {}

@@ -1,0 +1,61 @@
+import { ContractsError, ContractsErrorCode } from "./errors.js";
+import {
+  testEventsAbi,
+  testEventsBytecode,
+  testEventsChildAbi,
+  testEventsChildBytecode,
+  testEventsChildDeployedBytecode,
+  testEventsDeployedBytecode,
+  testTokenAbi,
+  testTokenBytecode,
+  testTokenDeployedBytecode,
+} from "./generated/index.js";
+
+export { ContractsError, ContractsErrorCode, type ContractsErrorType } from "./errors.js";
+export {
+  solcVersion,
+  testEventsAbi,
+  testEventsBytecode,
+  testEventsChildAbi,
+  testEventsChildBytecode,
+  testEventsChildDeployedBytecode,
+  testEventsDeployedBytecode,
+  testTokenAbi,
+  testTokenBytecode,
+  testTokenDeployedBytecode,
+} from "./generated/index.js";
+
+/** What the build produces for one contract: its JSON ABI and its creation and runtime bytecode. */
+export type ContractArtifact = {
+  readonly abi: readonly unknown[];
+  readonly bytecode: `0x${string}`;
+  readonly deployedBytecode: `0x${string}`;
+};
+
+/**
+ * Every contract this package ships, by Solidity name. ABIs keep their literal types, so viem and abitype infer
+ * function names, arguments and results from `contracts.TestToken.abi`.
+ */
+export const contracts = {
+  TestToken: { abi: testTokenAbi, bytecode: testTokenBytecode, deployedBytecode: testTokenDeployedBytecode },
+  TestEvents: { abi: testEventsAbi, bytecode: testEventsBytecode, deployedBytecode: testEventsDeployedBytecode },
+  /** Created by `TestEvents.deployChild` with CREATE2; here to compute its address or match its code. */
+  TestEventsChild: { abi: testEventsChildAbi, bytecode: testEventsChildBytecode, deployedBytecode: testEventsChildDeployedBytecode },
+} as const satisfies Record<string, ContractArtifact>;
+
+export type ContractName = keyof typeof contracts;
+
+export function isContractName(name: string): name is ContractName {
+  return Object.hasOwn(contracts, name);
+}
+
+/** The artifact of contract `name`; throws `CONTRACTS_UNKNOWN_CONTRACT` for a name outside the registry. */
+export function getContract<N extends ContractName>(name: N): (typeof contracts)[N] {
+  if (!isContractName(name)) {
+    throw new ContractsError(
+      { code: ContractsErrorCode.UNKNOWN_CONTRACT, name, known: Object.keys(contracts) },
+      `Unknown contract "${name}"; known contracts: ${Object.keys(contracts).join(", ")}`,
+    );
+  }
+  return contracts[name];
+}
