@@ -1,5 +1,5 @@
 import type { Common } from "@ethereumjs/common";
-import { createEVM, type EVM, type EVMResult, type Log } from "@ethereumjs/evm";
+import { createEVM, type EVM, type EVMResult, type ExecResult, type Log } from "@ethereumjs/evm";
 import { Account, Address } from "@ethereumjs/util";
 import { bytesToHex, keccak256, rlpEncode } from "@zerog/core";
 import { TxError, TxErrorCode } from "../errors.js";
@@ -7,7 +7,7 @@ import { MAX_REFUND_QUOTIENT } from "../params.js";
 import { type AccountData, emptyAccount, hasCode, isEmptyAccount } from "../state/account.js";
 import type { BlockState } from "../state/blockState.js";
 import { calldataFloorGas, intrinsicGas } from "../tx/intrinsicGas.js";
-import { effectiveGasPrice, type SignedTx } from "../tx/transaction.js";
+import { type AccessListItem, effectiveGasPrice, type SignedTx } from "../tx/transaction.js";
 import { type BlockEnv, toEVMBlock } from "./blockEnv.js";
 import { validateTxAgainstAccount } from "./validateTx.js";
 
@@ -38,17 +38,20 @@ export class BlockExecutor {
   private readonly evm: EVM;
   private readonly coinbaseHex: string;
   private readonly evmBlock;
+  private readonly fastTransfers: boolean;
   gasUsed = 0n;
 
-  private constructor(env: BlockEnv, state: BlockState, evm: EVM) {
+  private constructor(env: BlockEnv, state: BlockState, evm: EVM, fastTransfers: boolean) {
     this.env = env;
     this.state = state;
     this.evm = evm;
+    this.fastTransfers = fastTransfers;
     this.coinbaseHex = hex(env.coinbase);
     this.evmBlock = toEVMBlock(env);
   }
 
-  static async create(common: Common, env: BlockEnv, state: BlockState): Promise<BlockExecutor> {
+  /** `fastTransfers: false` sends plain transfers through the EVM too (tracers see every call). */
+  static async create(common: Common, env: BlockEnv, state: BlockState, opts: { fastTransfers?: boolean } = {}): Promise<BlockExecutor> {
     const evm = await createEVM({
       common,
       stateManager: state,
@@ -63,7 +66,7 @@ export class BlockExecutor {
         },
       },
     });
-    return new BlockExecutor(env, state, evm);
+    return new BlockExecutor(env, state, evm, opts.fastTransfers ?? true);
   }
 
   get evmInstance(): EVM {
@@ -93,7 +96,7 @@ export class BlockExecutor {
   }
 
   private isPlainTransfer(tx: SignedTx): boolean {
-    if (tx.to === null) return false;
+    if (tx.to === null || !this.fastTransfers) return false;
     // EIP-1352 reserves 0x0000…0000 – 0x0000…ffff for precompiles and system contracts.
     let low = true;
     for (let i = 0; i < 18; i++) {
@@ -129,63 +132,7 @@ export class BlockExecutor {
   }
 
   private async applyCall(tx: SignedTx, price: bigint): Promise<TxOutcome> {
-    const journal = this.evm.journal;
-    const caller = new Address(tx.sender);
-    const intrinsic = intrinsicGas(tx);
-    const floor = calldataFloorGas(tx);
-    await journal.checkpoint();
-    for (const key of this.evm.precompiles.keys()) journal.addAlwaysWarmAddress(key);
-    journal.addAlwaysWarmAddress(hex(tx.sender));
-    if (tx.to) journal.addAlwaysWarmAddress(hex(tx.to));
-    journal.addAlwaysWarmAddress(this.coinbaseHex);
-    for (const item of tx.accessList) {
-      const a = hex(item.address);
-      journal.addAlwaysWarmAddress(a, true);
-      for (const k of item.storageKeys) journal.addAlwaysWarmSlot(a, hex(k), true);
-    }
-    // Buy all the gas up front and bump the nonce, as the protocol does before execution.
-    const senderAcc = this.state.readAccount(tx.sender)!;
-    await journal.putAccount(
-      caller,
-      toAccount({ ...senderAcc, nonce: senderAcc.nonce + 1n, balance: senderAcc.balance - tx.gasLimit * price }),
-    );
-    let result: EVMResult;
-    try {
-      result = await this.evm.runCall({
-        block: this.evmBlock,
-        gasPrice: price,
-        caller,
-        origin: caller,
-        gasLimit: tx.gasLimit - intrinsic,
-        ...(tx.to ? { to: new Address(tx.to) } : {}),
-        value: tx.value,
-        data: tx.data,
-        skipNonceIncrement: true,
-      });
-    } catch (e) {
-      await journal.revert();
-      throw e;
-    }
-    const exec = result.execResult;
-    let gasUsed = exec.executionGasUsed + intrinsic;
-    const maxRefund = gasUsed / MAX_REFUND_QUOTIENT;
-    const refund = exec.gasRefund ?? 0n;
-    gasUsed -= refund < maxRefund ? refund : maxRefund;
-    if (gasUsed < floor) gasUsed = floor;
-    const after = this.state.readAccount(tx.sender)!;
-    await journal.putAccount(caller, toAccount({ ...after, balance: after.balance + (tx.gasLimit - gasUsed) * price }));
-    const tip = gasUsed * (price - this.env.baseFeePerGas);
-    const cb = this.state.readAccount(this.env.coinbase) ?? emptyAccount();
-    await journal.putAccount(new Address(this.env.coinbase), toAccount({ ...cb, balance: cb.balance + tip }));
-    if (exec.selfdestruct) {
-      for (const a of exec.selfdestruct.keys()) {
-        // EIP-6780: only contracts created in this same transaction are removed.
-        if (exec.createdAddresses?.has(a)) await journal.deleteAccount(new Address(Buffer.from(a.slice(2), "hex")));
-      }
-    }
-    await journal.commit();
-    await journal.cleanup();
-    this.state.originalStorageCache.clear();
+    const { exec, gasUsed } = await this.runMessage(tx, price);
     const failed = exec.exceptionError !== undefined;
     return outcome(
       tx,
@@ -199,6 +146,79 @@ export class BlockExecutor {
       exec.exceptionError?.error,
     );
   }
+
+  /**
+   * Runs a message in the EVM with the protocol's accounting: gas bought up front at `price`, nonce
+   * bumped, refunds capped (EIP-3529), the calldata floor (EIP-7623), unused gas returned, the tip
+   * to the coinbase, same-transaction self-destructs removed (EIP-6780), touched empty accounts
+   * removed (EIP-161). The caller has validated nonce and funds.
+   */
+  async runMessage(m: Message, price: bigint): Promise<{ exec: ExecResult; gasUsed: bigint }> {
+    const journal = this.evm.journal;
+    const caller = new Address(m.sender);
+    const intrinsic = intrinsicGas(m);
+    const floor = calldataFloorGas(m);
+    await journal.checkpoint();
+    for (const key of this.evm.precompiles.keys()) journal.addAlwaysWarmAddress(key);
+    journal.addAlwaysWarmAddress(hex(m.sender));
+    if (m.to) journal.addAlwaysWarmAddress(hex(m.to));
+    journal.addAlwaysWarmAddress(this.coinbaseHex);
+    for (const item of m.accessList) {
+      const a = hex(item.address);
+      journal.addAlwaysWarmAddress(a, true);
+      for (const k of item.storageKeys) journal.addAlwaysWarmSlot(a, hex(k), true);
+    }
+    const senderAcc = this.state.readAccount(m.sender) ?? emptyAccount();
+    await journal.putAccount(caller, toAccount({ ...senderAcc, nonce: senderAcc.nonce + 1n, balance: senderAcc.balance - m.gasLimit * price }));
+    let result: EVMResult;
+    try {
+      result = await this.evm.runCall({
+        block: this.evmBlock,
+        gasPrice: price,
+        caller,
+        origin: caller,
+        gasLimit: m.gasLimit - intrinsic,
+        ...(m.to ? { to: new Address(m.to) } : {}),
+        value: m.value,
+        data: m.data,
+        skipNonceIncrement: true,
+      });
+    } catch (e) {
+      await journal.revert();
+      throw e;
+    }
+    const exec = result.execResult;
+    let gasUsed = exec.executionGasUsed + intrinsic;
+    const maxRefund = gasUsed / MAX_REFUND_QUOTIENT;
+    const refund = exec.gasRefund ?? 0n;
+    gasUsed -= refund < maxRefund ? refund : maxRefund;
+    if (gasUsed < floor) gasUsed = floor;
+    const after = this.state.readAccount(m.sender) ?? emptyAccount();
+    await journal.putAccount(caller, toAccount({ ...after, balance: after.balance + (m.gasLimit - gasUsed) * price }));
+    const tip = price > this.env.baseFeePerGas ? gasUsed * (price - this.env.baseFeePerGas) : 0n;
+    const cb = this.state.readAccount(this.env.coinbase) ?? emptyAccount();
+    await journal.putAccount(new Address(this.env.coinbase), toAccount({ ...cb, balance: cb.balance + tip }));
+    if (exec.selfdestruct) {
+      for (const a of exec.selfdestruct.keys()) {
+        // EIP-6780: only contracts created in this same transaction are removed.
+        if (exec.createdAddresses?.has(a)) await journal.deleteAccount(new Address(Buffer.from(a.slice(2), "hex")));
+      }
+    }
+    await journal.commit();
+    await journal.cleanup();
+    this.state.originalStorageCache.clear();
+    return { exec, gasUsed };
+  }
+}
+
+/** What the EVM runs: a transaction's message, or an `eth_call` request. */
+export interface Message {
+  sender: Uint8Array;
+  to: Uint8Array | null;
+  value: bigint;
+  data: Uint8Array;
+  gasLimit: bigint;
+  accessList: AccessListItem[];
 }
 
 function outcome(

@@ -69,6 +69,25 @@ export class BlockState implements StateManagerInterface {
     return this.code.get(hex(acc.codeHash)) ?? this.base.getCode(acc.codeHash);
   }
 
+  /** Stores code by hash (the account's codeHash is set by the caller). */
+  writeCode(code: Uint8Array): Uint8Array {
+    const codeHash = keccak256(code);
+    if (code.length > 0) this.code.set(hex(codeHash), code);
+    return codeHash;
+  }
+
+  /** Sets a storage slot (32-byte slot, value with or without leading zeros). */
+  writeStorage(a: string, slot: Uint8Array, value: Uint8Array): void {
+    let slots = this.storage.get(a);
+    if (!slots) {
+      slots = new Map();
+      this.storage.set(a, slots);
+    }
+    const s = hex(slot);
+    if (this.checkpoints.length > 0) this.journal.push({ kind: 1, address: a, slot: s, prev: slots.get(s) });
+    slots.set(s, stripZeros(value));
+  }
+
   /** Everything this state changed since it was created. */
   diff(): StateDiff {
     if (this.checkpoints.length !== 0) {
@@ -136,13 +155,7 @@ export class BlockState implements StateManagerInterface {
     const v = stripZeros(value);
     const k = a + s;
     if (!this.originals.has(k)) this.originals.set(k, this.readStorage(a, address.bytes, key));
-    let slots = this.storage.get(a);
-    if (!slots) {
-      slots = new Map();
-      this.storage.set(a, slots);
-    }
-    if (this.checkpoints.length > 0) this.journal.push({ kind: 1, address: a, slot: s, prev: slots.get(s) });
-    slots.set(s, v);
+    this.writeStorage(a, key, v);
   }
 
   async clearStorage(address: Address): Promise<void> {

@@ -26,6 +26,13 @@ export interface StateDBOptions {
 
 export const defaultStateDBOptions: StateDBOptions = { maxCacheEntries: 500_000, maxOpenStorageTries: 10_000 };
 
+/** What `apply` computed but the caches do not show until `commitApplied`. */
+interface Staged {
+  root: Uint8Array;
+  accounts: Map<string, AccountData | null>;
+  storage: Map<string, StorageCacheEntry>;
+}
+
 interface StorageCacheEntry {
   slots: Map<string, Uint8Array>;
   /** True when `slots` holds every non-zero slot (storage wiped this session): absent means zero. */
@@ -37,34 +44,44 @@ const hex = (b: Uint8Array): string => bytesToHex(b).slice(2);
 /**
  * The latest world state: a flat account/storage table for O(1) reads, plus the Merkle-Patricia
  * tries that give every block its state root and proofs. `apply` folds one block's diff into both
- * and returns the database writes, which the caller commits atomically with the block.
+ * and returns the database writes, which the caller commits atomically with the block. Until
+ * `commitApplied`, readers keep seeing the last committed state; `discard` drops an applied block
+ * that was not committed (a proposal consensus did not decide).
  */
 export class StateDB implements StateReader {
   private readonly db: KVStore;
   private readonly opts: StateDBOptions;
   private readonly nodes: TrieNodeReader;
   private accountTrie: MerklePatriciaTrie;
-  private currentRoot: Uint8Array;
   private readonly accountCache = new Map<string, AccountData | null>();
   private readonly storageCache = new Map<string, StorageCacheEntry>();
   private readonly storageTries = new Map<string, MerklePatriciaTrie>();
   private readonly codeCache = new Map<string, Uint8Array>();
+  private committedRoot: Uint8Array;
+  private staged: Staged | null = null;
 
   constructor(opts: Partial<StateDBOptions>, deps: { db: KVStore }) {
     this.opts = { ...defaultStateDBOptions, ...opts };
     this.db = deps.db;
     this.nodes = { getNode: (h) => this.db.get(tableKey(Table.TRIE_NODE, h)) };
-    this.currentRoot = EMPTY_TRIE_ROOT;
+    this.committedRoot = EMPTY_TRIE_ROOT;
     this.accountTrie = new MerklePatriciaTrie({ db: this.nodes });
   }
 
+  /** The root of the last committed state (what reads see). */
   get root(): Uint8Array {
-    return this.currentRoot;
+    return this.committedRoot;
+  }
+
+  /** True when a block's diff has been applied but neither committed nor discarded. */
+  get hasStaged(): boolean {
+    return this.staged !== null;
   }
 
   /** Points the latest state at `root` (node start-up); the flat tables must already match it. */
   open(root: Uint8Array): void {
-    this.currentRoot = root;
+    this.committedRoot = root;
+    this.staged = null;
     this.accountTrie = new MerklePatriciaTrie({ root, db: this.nodes });
     this.accountCache.clear();
     this.storageCache.clear();
@@ -141,9 +158,31 @@ export class StateDB implements StateReader {
     return { account, accountProof: accountTrie.prove(key), storageProofs };
   }
 
-  /** Folds a block's changes into the tries and caches; returns the new root and the writes. */
+  /** Makes the applied block the committed state (after its writes are durable). */
+  commitApplied(): void {
+    const s = this.staged;
+    if (!s) return;
+    for (const [a, acc] of s.accounts) this.accountCache.set(a, acc);
+    for (const [a, entry] of s.storage) {
+      const cur = this.storageCache.get(a);
+      if (entry.complete || !cur) this.storageCache.set(a, entry);
+      else for (const [k, v] of entry.slots) cur.slots.set(k, v);
+    }
+    this.committedRoot = s.root;
+    this.staged = null;
+  }
+
+  /** Forgets an applied, uncommitted block: back to the committed root. */
+  discard(): void {
+    if (!this.staged) return;
+    this.open(this.committedRoot);
+  }
+
+  /** Folds a block's changes into the tries; returns the new root and the writes to commit. */
   apply(diff: StateDiff): { root: Uint8Array; ops: BatchOp[] } {
+    this.discard();
     this.trimCaches();
+    const staged: Staged = { root: EMPTY_TRIE_ROOT, accounts: new Map(), storage: new Map() };
     const ops: BatchOp[] = [];
     const touched = new Set<string>([...diff.accounts.keys(), ...diff.storage.keys(), ...diff.clearedStorage]);
     for (const a of touched) {
@@ -155,8 +194,8 @@ export class StateDB implements StateReader {
       if (after === null) {
         this.accountTrie.del(keccak256(address));
         if (before) ops.push({ type: "del", key: tableKey(Table.ACCOUNT, address) });
-        this.accountCache.set(a, null);
-        this.storageCache.set(a, { slots: new Map(), complete: true });
+        staged.accounts.set(a, null);
+        staged.storage.set(a, { slots: new Map(), complete: true });
         this.storageTries.delete(a);
         continue;
       }
@@ -167,17 +206,19 @@ export class StateDB implements StateReader {
         cleared,
         diff.storage.get(a),
         ops,
+        staged,
       );
       const account: AccountData = { ...after, storageRoot };
       const enc = encodeAccount(account);
       this.accountTrie.put(keccak256(address), enc);
       ops.push({ type: "put", key: tableKey(Table.ACCOUNT, address), value: enc });
-      this.accountCache.set(a, account);
+      staged.accounts.set(a, account);
     }
     for (const [h, code] of diff.code) ops.push({ type: "put", key: tableKey(Table.CODE, hexToBytes(`0x${h}`)), value: code });
     const { root, nodes } = this.accountTrie.commit();
     for (const [hash, enc] of nodes) ops.push({ type: "put", key: tableKey(Table.TRIE_NODE, hash), value: enc });
-    this.currentRoot = root;
+    staged.root = root;
+    this.staged = staged;
     return { root, ops };
   }
 
@@ -188,15 +229,13 @@ export class StateDB implements StateReader {
     cleared: boolean,
     writes: Map<string, Uint8Array> | undefined,
     ops: BatchOp[],
+    staged: Staged,
   ): Uint8Array {
     if (!cleared && (!writes || writes.size === 0)) return baseRoot;
     let trie = cleared ? undefined : this.storageTries.get(a);
     if (!trie) trie = new MerklePatriciaTrie({ root: baseRoot, db: this.nodes });
-    let entry = this.storageCache.get(a);
-    if (cleared || !entry) {
-      entry = { slots: new Map(), complete: cleared };
-      this.storageCache.set(a, entry);
-    }
+    const entry: StorageCacheEntry = { slots: new Map(), complete: cleared };
+    staged.storage.set(a, entry);
     for (const [s, value] of writes ?? []) {
       const slot = hexToBytes(`0x${s}`);
       const key = tableKey(Table.STORAGE, address, slot);

@@ -1,0 +1,72 @@
+import type { BlockHeader } from "../block/header.js";
+import type { Receipt } from "../block/receipt.js";
+import type { TxError } from "../errors.js";
+import type { ChainHead } from "../store/chainStore.js";
+import type { SignedTx } from "../tx/transaction.js";
+
+/**
+ * The boundary between consensus and execution (ABCI++ / Engine API style). Consensus decides which
+ * block comes next and when it is final; execution builds, checks, runs and stores blocks. Neither
+ * side sees the other's internals: consensus never touches state, execution never sees votes.
+ *
+ * A height goes: the proposer calls `prepareProposal`; every validator calls `processProposal` on
+ * what it receives; once the block is decided, `finalizeBlock` then `commit`.
+ */
+export interface ExecutionEngine {
+  /** Builds a block on the current head from the candidates. */
+  prepareProposal(params: ProposalParams): Promise<ProposalResult>;
+  /** Checks a proposed block by executing it; accepting means its header matches the execution. */
+  processProposal(block: Block): Promise<ProcessResult>;
+  /** Executes (or reuses the execution of) the decided block; it becomes the block to commit. */
+  finalizeBlock(block: Block): Promise<FinalizeResult>;
+  /** Durably stores the finalized block and makes it the head. */
+  commit(): Promise<ChainHead>;
+}
+
+export interface Block {
+  header: BlockHeader;
+  hash: Uint8Array;
+  txs: SignedTx[];
+}
+
+/** The block builder's view of the mempool: best transaction first, nonce order per sender. */
+export interface TxCandidates {
+  peek(): SignedTx | undefined;
+  /** The peeked transaction was handled: move to that sender's next one. */
+  shift(): void;
+  /** Skip the rest of the peeked transaction's sender for this block. */
+  pop(): void;
+}
+
+export interface ProposalParams {
+  height: bigint;
+  /** Unix seconds; at least the parent's. */
+  timestamp: bigint;
+  /** Receives the priority fees (the block's coinbase). */
+  proposer: Uint8Array;
+  candidates: TxCandidates;
+  /** Stop adding transactions once building took this long (ms), so block times hold under load. */
+  maxBuildMs?: number;
+  maxTxs?: number;
+}
+
+export interface ProposalResult {
+  block: Block;
+  /** Candidates that were invalid at their turn (the mempool should drop them). */
+  rejected: { tx: SignedTx; error: TxError }[];
+}
+
+export type ProcessResult = { accept: true } | { accept: false; reason: string };
+
+export interface FinalizeResult {
+  receipts: Receipt[];
+  stateRoot: Uint8Array;
+  gasUsed: bigint;
+}
+
+/** Delivered after every commit: to RPC subscriptions, filters and the mempool. */
+export interface CommittedBlock {
+  block: Block;
+  receipts: Receipt[];
+  size: number;
+}

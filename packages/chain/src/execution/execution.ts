@@ -1,0 +1,288 @@
+import type { Common } from "@ethereumjs/common";
+import { bytesToHex, type KVStore, type Logger, MemoryStore, type Metrics } from "@zerog/core";
+import type { BlockHeader } from "../block/header.js";
+import { ChainError, ChainErrorCode, TxError } from "../errors.js";
+import { BlockState } from "../state/blockState.js";
+import { StateDB, type StateDBOptions } from "../state/stateDB.js";
+import { type ChainHead, ChainStore, type StoredBlock } from "../store/chainStore.js";
+import { nextBaseFee } from "./baseFee.js";
+import type { BlockEnv } from "./blockEnv.js";
+import { BlockExecutor } from "./blockExecutor.js";
+import {
+  blockFromHeader,
+  blockSize,
+  type ExecutedBlock,
+  executionHeaderFields,
+  hashKey,
+  headerMismatch,
+  makeHeader,
+  outcomeToReceipt,
+  prevRandaoFor,
+} from "./blockBuilder.js";
+import { createChainCommon } from "./common.js";
+import type { Block, CommittedBlock, ExecutionEngine, FinalizeResult, ProcessResult, ProposalParams, ProposalResult } from "./engine.js";
+import { type Genesis, genesisHeader, genesisState } from "./genesis.js";
+
+export interface ExecutionOptions {
+  state: Partial<StateDBOptions>;
+  /** extraData of the blocks this node proposes. */
+  extraData: Uint8Array;
+}
+
+export const defaultExecutionOptions: ExecutionOptions = { state: {}, extraData: new TextEncoder().encode("zerog") };
+
+export interface ExecutionDeps {
+  db: KVStore;
+  genesis: Genesis;
+  logger: Logger;
+  metrics: Metrics | null;
+}
+
+/**
+ * The execution layer: owns the chain database (blocks, receipts, state) and implements the engine
+ * boundary. Everything that changes the chain goes through `ExecutionEngine`; RPC reads `store`,
+ * `stateDB` and `head` and never writes.
+ */
+export class Execution implements ExecutionEngine {
+  readonly common: Common;
+  readonly store: ChainStore;
+  readonly stateDB: StateDB;
+  readonly genesis: Genesis;
+  private readonly db: KVStore;
+  private readonly opts: ExecutionOptions;
+  private readonly log: Logger;
+  private headBlock!: StoredBlock;
+  private readonly executed = new Map<string, ExecutedBlock>();
+  private stagedHash: string | null = null;
+  private finalized: ExecutedBlock | null = null;
+  private readonly listeners = new Set<(c: CommittedBlock) => void>();
+  private readonly metrics;
+
+  constructor(opts: Partial<ExecutionOptions>, deps: ExecutionDeps) {
+    this.opts = { ...defaultExecutionOptions, ...opts };
+    this.db = deps.db;
+    this.genesis = deps.genesis;
+    this.log = deps.logger;
+    this.common = createChainCommon(deps.genesis.chainId);
+    this.store = new ChainStore({ db: deps.db });
+    this.stateDB = new StateDB(this.opts.state, { db: deps.db });
+    this.metrics = deps.metrics
+      ? {
+          height: deps.metrics.gauge("zg_chain_head_height", "Height of the latest committed block"),
+          txs: deps.metrics.counter("zg_chain_txs_total", "Transactions in committed blocks"),
+          gas: deps.metrics.counter("zg_chain_gas_used_total", "Gas used by committed blocks"),
+          exec: deps.metrics.histogram("zg_block_execution_seconds", "Time to execute a block", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2]),
+          commit: deps.metrics.histogram("zg_block_commit_seconds", "Time to write a block durably", [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25]),
+        }
+      : null;
+  }
+
+  get chainId(): bigint {
+    return this.genesis.chainId;
+  }
+
+  get head(): StoredBlock {
+    return this.headBlock;
+  }
+
+  /** Opens the database at its head, or writes genesis into an empty one. */
+  async init(): Promise<void> {
+    const expected = await computeGenesis(this.genesis);
+    const head = this.store.head();
+    if (!head) {
+      const genesis = new BlockState(this.stateDB);
+      genesisState(this.genesis, genesis);
+      const { ops } = this.stateDB.apply(genesis.diff());
+      const stored: StoredBlock = { hash: expected.hash, header: expected.header, txHashes: [], size: blockSize(expected.header, []) };
+      await this.db.batch([...ops, ...this.store.blockOps(stored, [], [], true)]);
+      this.stateDB.commitApplied();
+      this.headBlock = stored;
+      this.log.info({ hash: bytesToHex(stored.hash), chainId: Number(this.chainId) }, "genesis written");
+      return;
+    }
+    const storedGenesis = this.store.genesisHash()!;
+    if (bytesToHex(storedGenesis) !== bytesToHex(expected.hash)) {
+      throw new ChainError(
+        { code: ChainErrorCode.GENESIS_MISMATCH, stored: bytesToHex(storedGenesis), given: bytesToHex(expected.hash) },
+        `the data directory holds a chain with genesis ${bytesToHex(storedGenesis)}, but the genesis given hashes to ${bytesToHex(expected.hash)}; use the original genesis or a fresh data directory`,
+      );
+    }
+    const block = this.store.blockByHash(head.hash);
+    if (!block) throw new ChainError({ code: ChainErrorCode.CORRUPT_DATA, what: "head block" }, "the head block is missing from the database");
+    this.headBlock = block;
+    this.stateDB.open(block.header.stateRoot);
+    this.log.info({ height: Number(head.number), hash: bytesToHex(head.hash) }, "chain opened at head");
+  }
+
+  onCommit(listener: (c: CommittedBlock) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Base fee of the next block. */
+  nextBaseFee(): bigint {
+    return nextBaseFee(this.headBlock.header, this.genesis.minBaseFeePerGas);
+  }
+
+  /** The environment of a block at `height` on the current head. */
+  blockEnv(height: bigint, timestamp: bigint, coinbase: Uint8Array): BlockEnv {
+    const parent = this.headBlock.header;
+    return {
+      number: height,
+      timestamp,
+      coinbase,
+      gasLimit: parent.gasLimit,
+      baseFeePerGas: this.nextBaseFee(),
+      prevRandao: prevRandaoFor(this.headBlock.hash),
+      getBlockHash: (n) => (n < height && n + 256n >= height ? this.store.hashByNumber(n) : undefined),
+    };
+  }
+
+  async prepareProposal(p: ProposalParams): Promise<ProposalResult> {
+    this.expectNextHeight(p.height);
+    const started = performance.now();
+    const env = this.blockEnv(p.height, p.timestamp > this.headBlock.header.timestamp ? p.timestamp : this.headBlock.header.timestamp, p.proposer);
+    const state = new BlockState(this.stateDB);
+    const ex = await BlockExecutor.create(this.common, env, state);
+    const txs = [];
+    const outcomes = [];
+    const rejected: ProposalResult["rejected"] = [];
+    const maxTxs = p.maxTxs ?? Number.POSITIVE_INFINITY;
+    for (let tx = p.candidates.peek(); tx !== undefined && txs.length < maxTxs; tx = p.candidates.peek()) {
+      if (env.gasLimit - ex.gasUsed < 21_000n) break;
+      if (p.maxBuildMs !== undefined && performance.now() - started > p.maxBuildMs) break;
+      if (tx.gasLimit > env.gasLimit - ex.gasUsed) {
+        p.candidates.pop();
+        continue;
+      }
+      try {
+        outcomes.push(await ex.applyTx(tx));
+        txs.push(tx);
+        p.candidates.shift();
+      } catch (e) {
+        if (!(e instanceof TxError)) throw e;
+        rejected.push({ tx, error: e });
+        p.candidates.pop();
+      }
+    }
+    const executed = this.seal(env, txs, outcomes.map(outcomeToReceipt), state, this.opts.extraData);
+    this.metrics?.exec.observe((performance.now() - started) / 1000);
+    return { block: executed.block, rejected };
+  }
+
+  async processProposal(block: Block): Promise<ProcessResult> {
+    if (this.executed.has(hashKey(block.hash))) return { accept: true };
+    const reason = await this.executeBlock(block);
+    return reason === undefined ? { accept: true } : { accept: false, reason };
+  }
+
+  async finalizeBlock(block: Block): Promise<FinalizeResult> {
+    const key = hashKey(block.hash);
+    if (!this.executed.has(key)) {
+      const reason = await this.executeBlock(block);
+      if (reason !== undefined) {
+        throw new ChainError({ code: ChainErrorCode.INVALID_BLOCK, height: block.header.number, reason }, `decided block ${key} is invalid: ${reason}`);
+      }
+    }
+    const executed = this.executed.get(key)!;
+    if (this.stagedHash !== key) {
+      executed.stateOps = this.stateDB.apply(executed.diff).ops;
+      this.stagedHash = key;
+    }
+    this.finalized = executed;
+    return { receipts: executed.receipts, stateRoot: block.header.stateRoot, gasUsed: block.header.gasUsed };
+  }
+
+  async commit(): Promise<ChainHead> {
+    const f = this.finalized;
+    if (!f || this.stagedHash !== hashKey(f.block.hash)) {
+      throw new ChainError({ code: ChainErrorCode.ENGINE_STATE, reason: "commit without finalizeBlock" }, "commit called before finalizeBlock");
+    }
+    const started = performance.now();
+    const { block, receipts, size } = f;
+    const stored: StoredBlock = { hash: block.hash, header: block.header, txHashes: block.txs.map((t) => t.hash), size };
+    await this.db.batch([...f.stateOps, ...this.store.blockOps(stored, block.txs, receipts)]);
+    this.stateDB.commitApplied();
+    this.headBlock = stored;
+    this.store.remember(stored, receipts);
+    this.executed.clear();
+    this.stagedHash = null;
+    this.finalized = null;
+    if (this.metrics) {
+      this.metrics.commit.observe((performance.now() - started) / 1000);
+      this.metrics.height.set(Number(block.header.number));
+      this.metrics.txs.inc(block.txs.length);
+      this.metrics.gas.inc(Number(block.header.gasUsed));
+    }
+    for (const l of this.listeners) {
+      try {
+        l({ block, receipts, size });
+      } catch (e) {
+        this.log.error({ err: e }, "commit listener failed");
+      }
+    }
+    return { number: block.header.number, hash: block.hash };
+  }
+
+  /** Executes a block received from elsewhere; returns why it is invalid, or undefined. */
+  private async executeBlock(block: Block): Promise<string | undefined> {
+    const h = block.header;
+    const parent = this.headBlock;
+    if (h.number !== parent.header.number + 1n) return `height ${h.number} does not follow head ${parent.header.number}`;
+    if (bytesToHex(h.parentHash) !== bytesToHex(parent.hash)) return "parent hash is not the head";
+    if (h.timestamp < parent.header.timestamp) return "timestamp before the parent's";
+    if (h.coinbase.length !== 20) return "coinbase is not an address";
+    const started = performance.now();
+    const env = this.blockEnv(h.number, h.timestamp, h.coinbase);
+    const state = new BlockState(this.stateDB);
+    const ex = await BlockExecutor.create(this.common, env, state);
+    const outcomes = [];
+    for (const [i, tx] of block.txs.entries()) {
+      try {
+        outcomes.push(await ex.applyTx(tx));
+      } catch (e) {
+        if (!(e instanceof TxError)) throw e;
+        return `transaction ${i} (${bytesToHex(tx.hash)}) is invalid: ${e.message}`;
+      }
+    }
+    const executed = this.seal(env, block.txs, outcomes.map(outcomeToReceipt), state, h.extraData);
+    this.metrics?.exec.observe((performance.now() - started) / 1000);
+    const mismatch = headerMismatch(h, executed.block.header);
+    if (mismatch !== undefined || hashKey(executed.block.hash) !== hashKey(block.hash)) {
+      this.executed.delete(hashKey(executed.block.hash));
+      this.stateDB.discard();
+      this.stagedHash = null;
+      return mismatch ?? "block hash does not match its executed header";
+    }
+    return undefined;
+  }
+
+  /** Computes roots and header, stages the state, and remembers the executed block by hash. */
+  private seal(env: BlockEnv, txs: Block["txs"], receipts: ExecutedBlock["receipts"], state: BlockState, extraData: Uint8Array): ExecutedBlock {
+    const diff = state.diff();
+    const { root, ops } = this.stateDB.apply(diff);
+    const header: BlockHeader = makeHeader(this.headBlock.hash, env, extraData, root, executionHeaderFields(txs, receipts));
+    const block = blockFromHeader(header, txs);
+    const executed: ExecutedBlock = { block, receipts, diff, stateOps: ops, size: blockSize(header, txs) };
+    const key = hashKey(block.hash);
+    this.executed.set(key, executed);
+    this.stagedHash = key;
+    return executed;
+  }
+
+  private expectNextHeight(height: bigint): void {
+    if (height !== this.headBlock.header.number + 1n) {
+      throw new ChainError({ code: ChainErrorCode.ENGINE_STATE, reason: "height" }, `cannot build height ${height} on head ${this.headBlock.header.number}`);
+    }
+  }
+}
+
+/** The genesis block a genesis description produces (computed in memory). */
+export async function computeGenesis(g: Genesis): Promise<{ header: BlockHeader; hash: Uint8Array }> {
+  const stateDB = new StateDB({}, { db: new MemoryStore() });
+  const state = new BlockState(stateDB);
+  genesisState(g, state);
+  const { root } = stateDB.apply(state.diff());
+  const header = genesisHeader(g, root);
+  return { header, hash: blockFromHeader(header, []).hash };
+}

@@ -1,0 +1,119 @@
+import { type BatchOp, bytesToBigInt, bytesToHex, type KVStore, type RLPDecoded, rlpDecode, rlpEncode, tableKey } from "@zerog/core";
+import { type BlockHeader, decodeHeader, encodeHeader } from "../block/header.js";
+import { decodeReceipts, encodeReceipts, type Receipt } from "../block/receipt.js";
+import { ChainError, ChainErrorCode } from "../errors.js";
+import { heightKey, metaKey, Table } from "../state/tables.js";
+import { parseTx, type SignedTx } from "../tx/transaction.js";
+
+export interface StoredBlock {
+  hash: Uint8Array;
+  header: BlockHeader;
+  txHashes: Uint8Array[];
+  /** RLP size of the full block, as `eth_getBlockBy*` reports it. */
+  size: number;
+}
+
+export interface StoredTx {
+  tx: SignedTx;
+  height: bigint;
+  index: number;
+}
+
+export interface ChainHead {
+  number: bigint;
+  hash: Uint8Array;
+}
+
+const HEAD_KEY = metaKey("head");
+const GENESIS_KEY = metaKey("genesis");
+const RECENT = 64;
+
+/**
+ * Blocks, transactions and receipts on disk. Writes are returned as batch operations so a block,
+ * its receipts, its indexes, its state changes and the new head commit in one atomic write.
+ */
+export class ChainStore {
+  private readonly db: KVStore;
+  private readonly recentBlocks = new Map<string, StoredBlock>();
+  private readonly recentReceipts = new Map<bigint, Receipt[]>();
+
+  constructor(deps: { db: KVStore }) {
+    this.db = deps.db;
+  }
+
+  head(): ChainHead | undefined {
+    const raw = this.db.get(HEAD_KEY);
+    if (!raw) return undefined;
+    const [n, h] = rlpDecode(raw) as Uint8Array[];
+    return { number: bytesToBigInt(n!), hash: h! };
+  }
+
+  genesisHash(): Uint8Array | undefined {
+    return this.db.get(GENESIS_KEY);
+  }
+
+  hashByNumber(n: bigint): Uint8Array | undefined {
+    return this.db.get(tableKey(Table.CANONICAL, heightKey(n)));
+  }
+
+  blockByHash(hash: Uint8Array): StoredBlock | undefined {
+    const k = bytesToHex(hash);
+    const cached = this.recentBlocks.get(k);
+    if (cached) return cached;
+    const raw = this.db.get(tableKey(Table.BLOCK, hash));
+    if (!raw) return undefined;
+    const d = rlpDecode(raw);
+    if (!Array.isArray(d) || d.length !== 3) throw corrupt("block");
+    const [headerRlp, txHashes, size] = d as [Uint8Array, RLPDecoded, Uint8Array];
+    if (!Array.isArray(txHashes)) throw corrupt("block");
+    return { hash, header: decodeHeader(headerRlp), txHashes: txHashes as Uint8Array[], size: Number(bytesToBigInt(size)) };
+  }
+
+  blockByNumber(n: bigint): StoredBlock | undefined {
+    const hash = this.hashByNumber(n);
+    return hash ? this.blockByHash(hash) : undefined;
+  }
+
+  tx(hash: Uint8Array): StoredTx | undefined {
+    const raw = this.db.get(tableKey(Table.TX_INDEX, hash));
+    if (!raw) return undefined;
+    const [height, index, sender, txRaw] = rlpDecode(raw) as Uint8Array[];
+    const tx = Object.assign(parseTx(txRaw!), { sender: sender! });
+    return { tx, height: bytesToBigInt(height!), index: Number(bytesToBigInt(index!)) };
+  }
+
+  receipts(height: bigint): Receipt[] | undefined {
+    const cached = this.recentReceipts.get(height);
+    if (cached) return cached;
+    const raw = this.db.get(tableKey(Table.RECEIPTS, heightKey(height)));
+    return raw ? decodeReceipts(raw) : undefined;
+  }
+
+  /** The writes that store `block` as the new canonical head. */
+  blockOps(block: StoredBlock, txs: readonly SignedTx[], receipts: readonly Receipt[], isGenesis = false): BatchOp[] {
+    const headerRlp = encodeHeader(block.header);
+    const ops: BatchOp[] = [
+      { type: "put", key: tableKey(Table.BLOCK, block.hash), value: rlpEncode([headerRlp, block.txHashes, block.size]) },
+      { type: "put", key: tableKey(Table.CANONICAL, heightKey(block.header.number)), value: block.hash },
+      { type: "put", key: tableKey(Table.RECEIPTS, heightKey(block.header.number)), value: encodeReceipts(receipts) },
+      { type: "put", key: HEAD_KEY, value: rlpEncode([block.header.number, block.hash]) },
+    ];
+    for (const [i, tx] of txs.entries()) {
+      ops.push({ type: "put", key: tableKey(Table.TX_INDEX, tx.hash), value: rlpEncode([block.header.number, i, tx.sender, tx.raw]) });
+    }
+    if (isGenesis) ops.push({ type: "put", key: GENESIS_KEY, value: block.hash });
+    return ops;
+  }
+
+  /** Keeps the newest blocks and receipts decoded: clients poll the head constantly. */
+  remember(block: StoredBlock, receipts: Receipt[]): void {
+    this.recentBlocks.set(bytesToHex(block.hash), block);
+    this.recentReceipts.set(block.header.number, receipts);
+    if (this.recentBlocks.size > RECENT) this.recentBlocks.delete(this.recentBlocks.keys().next().value!);
+    if (this.recentReceipts.size > RECENT) this.recentReceipts.delete(this.recentReceipts.keys().next().value!);
+  }
+}
+
+function corrupt(what: string): ChainError {
+  return new ChainError({ code: ChainErrorCode.CORRUPT_DATA, what }, `stored ${what} is malformed`);
+}
