@@ -19,11 +19,21 @@ export interface ExecutedBlock {
 }
 
 export function outcomeToReceipt(o: TxOutcome): Receipt {
-  return { type: o.tx.type, status: o.status, cumulativeGasUsed: o.cumulativeGasUsed, gasUsed: o.gasUsed, logs: o.logs, contractAddress: o.contractAddress };
+  return {
+    type: o.tx.type,
+    status: o.status,
+    cumulativeGasUsed: o.cumulativeGasUsed,
+    gasUsed: o.gasUsed,
+    logs: o.logs,
+    contractAddress: o.contractAddress,
+  };
 }
 
 /** The header fields that follow from a block's execution. */
-export function executionHeaderFields(txs: readonly SignedTx[], receipts: readonly Receipt[]): Pick<BlockHeader, "transactionsRoot" | "receiptsRoot" | "logsBloom" | "gasUsed"> {
+export function executionHeaderFields(
+  txs: readonly SignedTx[],
+  receipts: readonly Receipt[],
+): Pick<BlockHeader, "transactionsRoot" | "receiptsRoot" | "logsBloom" | "gasUsed"> {
   const bloom = new Uint8Array(BLOOM_BYTES);
   for (const r of receipts) logsBloom(r.logs, bloom);
   return {
@@ -34,7 +44,13 @@ export function executionHeaderFields(txs: readonly SignedTx[], receipts: readon
   };
 }
 
-export function makeHeader(parentHash: Uint8Array, env: BlockEnv, extraData: Uint8Array, stateRoot: Uint8Array, fields: ReturnType<typeof executionHeaderFields>): BlockHeader {
+export function makeHeader(
+  parentHash: Uint8Array,
+  env: BlockEnv,
+  extraData: Uint8Array,
+  stateRoot: Uint8Array,
+  fields: ReturnType<typeof executionHeaderFields>,
+): BlockHeader {
   return {
     parentHash,
     coinbase: env.coinbase,
@@ -97,4 +113,3 @@ export function prevRandaoFor(parentHash: Uint8Array): Uint8Array {
 export function hashKey(hash: Uint8Array): string {
   return bytesToHex(hash);
 }
-

@@ -169,7 +169,10 @@ export class BlockExecutor {
       for (const k of item.storageKeys) journal.addAlwaysWarmSlot(a, hex(k), true);
     }
     const senderAcc = this.state.readAccount(m.sender) ?? emptyAccount();
-    await journal.putAccount(caller, toAccount({ ...senderAcc, nonce: senderAcc.nonce + 1n, balance: senderAcc.balance - m.gasLimit * price }));
+    await journal.putAccount(
+      caller,
+      toAccount({ ...senderAcc, nonce: senderAcc.nonce + 1n, balance: senderAcc.balance - m.gasLimit * price }),
+    );
     let result: EVMResult;
     try {
       result = await this.evm.runCall({

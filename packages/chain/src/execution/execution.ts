@@ -6,8 +6,6 @@ import { BlockState } from "../state/blockState.js";
 import { StateDB, type StateDBOptions } from "../state/stateDB.js";
 import { type ChainHead, ChainStore, type StoredBlock } from "../store/chainStore.js";
 import { nextBaseFee } from "./baseFee.js";
-import type { BlockEnv } from "./blockEnv.js";
-import { BlockExecutor } from "./blockExecutor.js";
 import {
   blockFromHeader,
   blockSize,
@@ -19,6 +17,8 @@ import {
   outcomeToReceipt,
   prevRandaoFor,
 } from "./blockBuilder.js";
+import type { BlockEnv } from "./blockEnv.js";
+import { BlockExecutor } from "./blockExecutor.js";
 import { createChainCommon } from "./common.js";
 import type { Block, CommittedBlock, ExecutionEngine, FinalizeResult, ProcessResult, ProposalParams, ProposalResult } from "./engine.js";
 import { type Genesis, genesisHeader, genesisState } from "./genesis.js";
@@ -71,8 +71,16 @@ export class Execution implements ExecutionEngine {
           height: deps.metrics.gauge("zg_chain_head_height", "Height of the latest committed block"),
           txs: deps.metrics.counter("zg_chain_txs_total", "Transactions in committed blocks"),
           gas: deps.metrics.counter("zg_chain_gas_used_total", "Gas used by committed blocks"),
-          exec: deps.metrics.histogram("zg_block_execution_seconds", "Time to execute a block", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2]),
-          commit: deps.metrics.histogram("zg_block_commit_seconds", "Time to write a block durably", [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25]),
+          exec: deps.metrics.histogram(
+            "zg_block_execution_seconds",
+            "Time to execute a block",
+            [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+          ),
+          commit: deps.metrics.histogram(
+            "zg_block_commit_seconds",
+            "Time to write a block durably",
+            [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+          ),
         }
       : null;
   }
@@ -108,7 +116,8 @@ export class Execution implements ExecutionEngine {
       );
     }
     const block = this.store.blockByHash(head.hash);
-    if (!block) throw new ChainError({ code: ChainErrorCode.CORRUPT_DATA, what: "head block" }, "the head block is missing from the database");
+    if (!block)
+      throw new ChainError({ code: ChainErrorCode.CORRUPT_DATA, what: "head block" }, "the head block is missing from the database");
     this.headBlock = block;
     this.stateDB.open(block.header.stateRoot);
     this.log.info({ height: Number(head.number), hash: bytesToHex(head.hash) }, "chain opened at head");
@@ -141,7 +150,11 @@ export class Execution implements ExecutionEngine {
   async prepareProposal(p: ProposalParams): Promise<ProposalResult> {
     this.expectNextHeight(p.height);
     const started = performance.now();
-    const env = this.blockEnv(p.height, p.timestamp > this.headBlock.header.timestamp ? p.timestamp : this.headBlock.header.timestamp, p.proposer);
+    const env = this.blockEnv(
+      p.height,
+      p.timestamp > this.headBlock.header.timestamp ? p.timestamp : this.headBlock.header.timestamp,
+      p.proposer,
+    );
     const state = new BlockState(this.stateDB);
     const ex = await BlockExecutor.create(this.common, env, state);
     const txs = [];
@@ -181,7 +194,10 @@ export class Execution implements ExecutionEngine {
     if (!this.executed.has(key)) {
       const reason = await this.executeBlock(block);
       if (reason !== undefined) {
-        throw new ChainError({ code: ChainErrorCode.INVALID_BLOCK, height: block.header.number, reason }, `decided block ${key} is invalid: ${reason}`);
+        throw new ChainError(
+          { code: ChainErrorCode.INVALID_BLOCK, height: block.header.number, reason },
+          `decided block ${key} is invalid: ${reason}`,
+        );
       }
     }
     const executed = this.executed.get(key)!;
@@ -196,7 +212,10 @@ export class Execution implements ExecutionEngine {
   async commit(): Promise<ChainHead> {
     const f = this.finalized;
     if (!f || this.stagedHash !== hashKey(f.block.hash)) {
-      throw new ChainError({ code: ChainErrorCode.ENGINE_STATE, reason: "commit without finalizeBlock" }, "commit called before finalizeBlock");
+      throw new ChainError(
+        { code: ChainErrorCode.ENGINE_STATE, reason: "commit without finalizeBlock" },
+        "commit called before finalizeBlock",
+      );
     }
     const started = performance.now();
     const { block, receipts, size } = f;
@@ -258,7 +277,13 @@ export class Execution implements ExecutionEngine {
   }
 
   /** Computes roots and header, stages the state, and remembers the executed block by hash. */
-  private seal(env: BlockEnv, txs: Block["txs"], receipts: ExecutedBlock["receipts"], state: BlockState, extraData: Uint8Array): ExecutedBlock {
+  private seal(
+    env: BlockEnv,
+    txs: Block["txs"],
+    receipts: ExecutedBlock["receipts"],
+    state: BlockState,
+    extraData: Uint8Array,
+  ): ExecutedBlock {
     const diff = state.diff();
     const { root, ops } = this.stateDB.apply(diff);
     const header: BlockHeader = makeHeader(this.headBlock.hash, env, extraData, root, executionHeaderFields(txs, receipts));
@@ -272,7 +297,10 @@ export class Execution implements ExecutionEngine {
 
   private expectNextHeight(height: bigint): void {
     if (height !== this.headBlock.header.number + 1n) {
-      throw new ChainError({ code: ChainErrorCode.ENGINE_STATE, reason: "height" }, `cannot build height ${height} on head ${this.headBlock.header.number}`);
+      throw new ChainError(
+        { code: ChainErrorCode.ENGINE_STATE, reason: "height" },
+        `cannot build height ${height} on head ${this.headBlock.header.number}`,
+      );
     }
   }
 }

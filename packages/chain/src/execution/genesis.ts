@@ -3,7 +3,7 @@ import { BLOOM_BYTES } from "../block/bloom.js";
 import type { BlockHeader } from "../block/header.js";
 import { ChainError, ChainErrorCode } from "../errors.js";
 import { emptyAccount } from "../state/account.js";
-import { BlockState } from "../state/blockState.js";
+import type { BlockState } from "../state/blockState.js";
 
 export interface GenesisAccount {
   balance: bigint;
@@ -41,7 +41,9 @@ function quantity(v: unknown, field: string): bigint {
   if (typeof v === "bigint" && v >= 0n) return v;
   if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === "string" && /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(v)) return BigInt(v);
-  return fail(`${field} must be a non-negative integer (number, decimal string or 0x hex), got ${typeof v === "bigint" ? v.toString() : JSON.stringify(v)}`);
+  return fail(
+    `${field} must be a non-negative integer (number, decimal string or 0x hex), got ${typeof v === "bigint" ? v.toString() : JSON.stringify(v)}`,
+  );
 }
 
 function bytes(v: unknown, field: string): Uint8Array {

@@ -162,6 +162,11 @@ export class BlockState implements StateManagerInterface {
     this.wipe(hex(address.bytes));
   }
 
+  /** Empties an account's storage (state overrides; create and self-destruct go through the EVM). */
+  wipeStorage(a: string): void {
+    this.wipe(a);
+  }
+
   private wipe(a: string): void {
     if (this.checkpoints.length > 0)
       this.journal.push({ kind: 2, address: a, prevSlots: this.storage.get(a), prevCleared: this.cleared.has(a) });

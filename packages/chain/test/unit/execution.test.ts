@@ -3,15 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex, createSilentLogger, hexToBytes, LMDBStore, privateKeyToAddressBytes } from "@zerog/core";
 import { afterEach, describe, expect, it } from "vitest";
-import type { SignedTx } from "../../src/tx/transaction.js";
-import { signTx } from "../../src/tx/transaction.js";
 import type { TxCandidates } from "../../src/execution/engine.js";
 import { Execution } from "../../src/execution/execution.js";
 import { parseGenesis } from "../../src/execution/genesis.js";
+import type { SignedTx } from "../../src/tx/transaction.js";
+import { signTx } from "../../src/tx/transaction.js";
 
 const key = hexToBytes(`0x${"11".repeat(32)}`);
 const sender = privateKeyToAddressBytes(key);
-const genesis = parseGenesis({ chainId: 31337, timestamp: 1_700_000_000, alloc: { [bytesToHex(sender)]: { balance: "1000000000000000000000" } } });
+const genesis = parseGenesis({
+  chainId: 31337,
+  timestamp: 1_700_000_000,
+  alloc: { [bytesToHex(sender)]: { balance: "1000000000000000000000" } },
+});
 
 function fromArray(txs: SignedTx[]): TxCandidates {
   let i = 0;
@@ -38,10 +42,29 @@ describe("Execution", () => {
     const to = hexToBytes(`0x${"22".repeat(20)}`);
     for (let b = 0; b < 3; b++) {
       const txs = Array.from({ length: 5 }, (_, i) =>
-        signTx({ type: 2, chainId: 31337n, nonce: BigInt(b * 5 + i), maxPriorityFeePerGas: 1n, maxFeePerGas: 10n ** 10n, gasLimit: 21_000n, to, value: 1n, data: new Uint8Array(0), accessList: [] }, key),
+        signTx(
+          {
+            type: 2,
+            chainId: 31337n,
+            nonce: BigInt(b * 5 + i),
+            maxPriorityFeePerGas: 1n,
+            maxFeePerGas: 10n ** 10n,
+            gasLimit: 21_000n,
+            to,
+            value: 1n,
+            data: new Uint8Array(0),
+            accessList: [],
+          },
+          key,
+        ),
       );
       const height = ex.head.header.number + 1n;
-      const { block, rejected } = await ex.prepareProposal({ height, timestamp: 1_700_000_001n, proposer: new Uint8Array(20), candidates: fromArray(txs) });
+      const { block, rejected } = await ex.prepareProposal({
+        height,
+        timestamp: 1_700_000_001n,
+        proposer: new Uint8Array(20),
+        candidates: fromArray(txs),
+      });
       expect(rejected).toEqual([]);
       expect(block.txs.length).toBe(5);
       expect(await ex.processProposal(block)).toEqual({ accept: true });
@@ -67,8 +90,27 @@ describe("Execution", () => {
     const dir = mkdtempSync(join(tmpdir(), "zg-exec-"));
     dirs.push(dir);
     const { ex, db } = await open(dir);
-    const tx = signTx({ type: 2, chainId: 31337n, nonce: 0n, maxPriorityFeePerGas: 1n, maxFeePerGas: 10n ** 10n, gasLimit: 21_000n, to: new Uint8Array(20).fill(3), value: 7n, data: new Uint8Array(0), accessList: [] }, key);
-    const { block } = await ex.prepareProposal({ height: 1n, timestamp: 1_700_000_001n, proposer: new Uint8Array(20), candidates: fromArray([tx]) });
+    const tx = signTx(
+      {
+        type: 2,
+        chainId: 31337n,
+        nonce: 0n,
+        maxPriorityFeePerGas: 1n,
+        maxFeePerGas: 10n ** 10n,
+        gasLimit: 21_000n,
+        to: new Uint8Array(20).fill(3),
+        value: 7n,
+        data: new Uint8Array(0),
+        accessList: [],
+      },
+      key,
+    );
+    const { block } = await ex.prepareProposal({
+      height: 1n,
+      timestamp: 1_700_000_001n,
+      proposer: new Uint8Array(20),
+      candidates: fromArray([tx]),
+    });
     const forged = { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(9) }, hash: new Uint8Array(32).fill(1) };
     const verdict = await ex.processProposal(forged);
     expect(verdict.accept).toBe(false);
