@@ -21,7 +21,61 @@ export { type BatchOp, type KVStore, prefixEnd, type RangeOptions, tableKey } fr
 export { LMDBStore, type LMDBStoreOptions, MemoryStore } from "./db/lmdbStore.js";
 export { CoreError, CoreErrorCode, type CoreErrorType, isZgError, ZgError } from "./errors.js";
 export { KECCAK256_EMPTY, KECCAK256_RLP_EMPTY, keccak256, keccak256Parts, sha256 } from "./hash.js";
-export { createLogger, createSilentLogger, type Logger, type LoggerOptions, type LogLevel, defaultLoggerOptions } from "./logger.js";
+// JSON-RPC 2.0 server and clients
+export {
+  defaultJsonRpcClientOptions,
+  JsonRpcClient,
+  type JsonRpcClientOptions,
+  type RpcBatchResult,
+  type RpcCall,
+  type RpcCallOptions,
+} from "./jsonrpc/client.js";
+export type { RpcErrorMapper } from "./jsonrpc/dispatcher.js";
+export {
+  JsonRpcErrorCode,
+  JsonRpcServerError,
+  type JsonRpcServerErrorType,
+  ParamError,
+  type ParamErrorType,
+  RPC_ERROR_CODES,
+  RpcError,
+  type RpcErrorObject,
+  type RpcErrorType,
+  RpcTransportError,
+  type RpcTransportErrorType,
+} from "./jsonrpc/errors.js";
+export {
+  BLOCK_TAGS,
+  type BlockTag,
+  type InferObject,
+  type InferParam,
+  type InferParams,
+  type ParamSchema,
+  p,
+  parseParams,
+  parseQuantity,
+} from "./jsonrpc/params.js";
+export { defaultJsonRpcServerOptions, JsonRpcServer, type JsonRpcServerDeps, type JsonRpcServerOptions } from "./jsonrpc/server.js";
+export type {
+  HttpRouteHandler,
+  HttpRouteRequest,
+  HttpRouteResponse,
+  JsonRpcId,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  MethodDefinition,
+  RpcConnection,
+  RpcContext,
+  RpcHandler,
+} from "./jsonrpc/types.js";
+export {
+  defaultWebSocketRpcClientOptions,
+  type RpcSubscription,
+  WebSocketRpcClient,
+  type WebSocketRpcClientOptions,
+} from "./jsonrpc/wsClient.js";
+export { createLogger, createSilentLogger, defaultLoggerOptions, type Logger, type LoggerOptions, type LogLevel } from "./logger.js";
 export { Counter, Gauge, Histogram, Metrics, Registry } from "./metrics.js";
 export { type RLPDecoded, type RLPInput, rlpDecode, rlpEncode } from "./rlp.js";
 export {

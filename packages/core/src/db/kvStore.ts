@@ -3,9 +3,7 @@
  * its hot path), atomic durable batches (a block commits all-or-nothing), and ordered range scans.
  * Tables are 1-byte key prefixes so one batch can span them.
  */
-export type BatchOp =
-  | { type: "put"; key: Uint8Array; value: Uint8Array }
-  | { type: "del"; key: Uint8Array };
+export type BatchOp = { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "del"; key: Uint8Array };
 
 export interface RangeOptions {
   /** Inclusive lower bound. */

@@ -1,4 +1,4 @@
-import { type Database, type RootDatabase, open } from "lmdb";
+import { type Database, open, type RootDatabase } from "lmdb";
 import { CoreError, CoreErrorCode } from "../errors.js";
 import type { BatchOp, KVStore, RangeOptions } from "./kvStore.js";
 

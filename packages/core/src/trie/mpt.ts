@@ -258,7 +258,10 @@ export class MerklePatriciaTrie {
     if (node.kind !== HASH) return node;
     const enc = this.db?.getNode(node.ref);
     if (enc === undefined) {
-      throw new CoreError({ code: CoreErrorCode.DB_ERROR, op: "trie.resolve" }, `missing trie node ${Buffer.from(node.ref).toString("hex")}`);
+      throw new CoreError(
+        { code: CoreErrorCode.DB_ERROR, op: "trie.resolve" },
+        `missing trie node ${Buffer.from(node.ref).toString("hex")}`,
+      );
     }
     const n = decodeNode(rlpDecode(enc));
     n.ref = node.ref;

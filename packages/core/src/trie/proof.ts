@@ -1,4 +1,3 @@
-
 import { CoreError, CoreErrorCode } from "../errors.js";
 import { keccak256 } from "../hash.js";
 import { MerklePatriciaTrie } from "./mpt.js";
@@ -20,7 +19,8 @@ export function verifyTrieProof(root: Uint8Array, key: Uint8Array, proof: readon
   try {
     return trie.get(key);
   } catch (e) {
-    throw new CoreError({ code: CoreErrorCode.INVALID_PROOF, reason: "incomplete" }, `proof is incomplete: ${(e as Error).message}`, { cause: e });
+    throw new CoreError({ code: CoreErrorCode.INVALID_PROOF, reason: "incomplete" }, `proof is incomplete: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
-

@@ -1,7 +1,7 @@
 import { createMPT, verifyMerkleProof } from "@ethereumjs/mpt";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bytesToHex, EMPTY_TRIE_ROOT, keccak256, MerklePatriciaTrie, MemoryStore, rlpEncode, verifyTrieProof } from "../../src/index.js";
+import { bytesToHex, EMPTY_TRIE_ROOT, keccak256, MemoryStore, MerklePatriciaTrie, rlpEncode, verifyTrieProof } from "../../src/index.js";
 
 type Op = { key: Uint8Array; value: Uint8Array };
 

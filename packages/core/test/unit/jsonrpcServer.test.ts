@@ -1,0 +1,366 @@
+import { Agent, request } from "node:http";
+import { connect } from "node:net";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import {
+  CoreError,
+  CoreErrorCode,
+  JsonRpcErrorCode,
+  JsonRpcServer,
+  JsonRpcServerError,
+  Metrics,
+  p,
+  RpcError,
+  toQuantity,
+} from "../../src/index.js";
+
+const ADDR = `0x${"ab".repeat(20)}`;
+const REVERT_DATA = "0x08c379a0";
+
+/** Error-level log lines, to check that internal errors are logged with their stack. */
+const logged: { msg: string; err?: { stack?: string } }[] = [];
+const logger = pino({ level: "error" }, { write: (line: string) => logged.push(JSON.parse(line)) });
+const metrics = new Metrics({ defaultMetrics: false });
+const server = new JsonRpcServer(
+  { port: 0, maxBodyBytes: 4096, maxBatchSize: 5 },
+  {
+    logger,
+    metrics,
+    errorMapper: (e) => (e.code === CoreErrorCode.INVALID_HEX ? RpcError.fromCode(-32000, `bad hex: ${e.message}`) : null),
+  },
+);
+let notified = 0;
+
+beforeAll(async () => {
+  server.register("eth_chainId", { params: [], handler: () => "0x2a" });
+  server.register("eth_getBalance", {
+    params: [p.address(), p.blockTag()],
+    handler: ([address, block]) => toQuantity(BigInt(address.length) + (typeof block === "bigint" ? block : 0n)),
+  });
+  server.register("add", { params: [p.quantity(), p.optional(p.quantity())], handler: ([a, b]) => toQuantity(a + (b ?? 0n)) });
+  server.register("echo", { params: [p.any()], handler: ([x]) => x });
+  server.register("nothing", { params: [], handler: () => undefined });
+  server.register("notifyMe", { params: [], handler: () => void notified++ });
+  server.register("transport", { params: [], handler: (_, ctx) => ctx.transport });
+  server.register("revert", { params: [], handler: () => Promise.reject(RpcError.executionReverted(REVERT_DATA, "nope")) });
+  server.register("boom", {
+    params: [],
+    handler: () => {
+      throw new TypeError("kaboom");
+    },
+  });
+  server.register("bigint", { params: [], handler: () => 1n });
+  server.register("mappedError", {
+    params: [],
+    handler: () => {
+      throw new CoreError({ code: CoreErrorCode.INVALID_HEX, value: "zz" }, "invalid hex: zz");
+    },
+  });
+  server.register("unmappedError", {
+    params: [],
+    handler: () => {
+      throw new CoreError({ code: CoreErrorCode.DB_ERROR, op: "get" });
+    },
+  });
+  server.addRoute("GET", "/metrics", async () => {
+    const m = await metrics.render();
+    return { contentType: m.contentType, body: m.body };
+  });
+  await server.start();
+});
+
+afterAll(() => server.stop());
+
+function post(body: unknown, headers: Record<string, string> = { "content-type": "application/json" }): Promise<Response> {
+  return fetch(server.url, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+}
+
+async function rpc(body: unknown): Promise<any> {
+  const res = await post(body);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toBe("application/json");
+  return res.json();
+}
+
+const req = (id: unknown, method: string, params?: unknown) => ({
+  jsonrpc: "2.0",
+  id,
+  method,
+  ...(params === undefined ? {} : { params }),
+});
+
+describe("JsonRpcServer over HTTP", () => {
+  it("answers single requests, echoing string, number and null ids", async () => {
+    expect(await rpc(req(1, "eth_chainId"))).toEqual({ jsonrpc: "2.0", id: 1, result: "0x2a" });
+    expect(await rpc(req("a", "eth_chainId", []))).toEqual({ jsonrpc: "2.0", id: "a", result: "0x2a" });
+    expect(await rpc(req(null, "eth_chainId", null))).toEqual({ jsonrpc: "2.0", id: null, result: "0x2a" });
+    expect(await rpc(req(2, "eth_getBalance", [ADDR, "0x10"]))).toMatchObject({ result: toQuantity(42n + 16n) });
+    expect(await rpc(req(3, "nothing"))).toEqual({ jsonrpc: "2.0", id: 3, result: null });
+    expect(await rpc(req(4, "transport"))).toMatchObject({ result: "http" });
+    expect(server.methods()).toContain("eth_getBalance");
+    expect(server.methods()).toEqual([...server.methods()].sort());
+  });
+
+  it("validates params with geth's messages", async () => {
+    const error = async (method: string, params: unknown) => (await rpc(req(1, method, params))).error;
+    expect(await error("eth_getBalance", [ADDR.slice(2), "latest"])).toEqual({
+      code: -32602,
+      message: "invalid argument 0: hex string without 0x prefix",
+    });
+    expect((await error("eth_getBalance", [ADDR, "latest", true])).message).toBe("too many arguments, want at most 2");
+    expect((await error("eth_getBalance", [ADDR])).message).toBe("missing value for required argument 1");
+    expect((await error("eth_getBalance", [ADDR, "0x01"])).message).toBe("invalid argument 1: hex number with leading zero digits");
+    expect((await error("add", { a: "0x1" })).code).toBe(-32602);
+    expect((await rpc(req(1, "add", ["0x1"]))).result).toBe("0x1");
+    expect((await rpc(req(1, "add", ["0x1", null]))).result).toBe("0x1");
+    expect((await rpc(req(1, "add", ["0x1", "0x2"]))).result).toBe("0x3");
+  });
+
+  it("reports unknown methods, parse errors and invalid requests", async () => {
+    expect(await rpc(req(7, "eth_foo"))).toEqual({
+      jsonrpc: "2.0",
+      id: 7,
+      error: { code: -32601, message: "the method eth_foo does not exist/is not available" },
+    });
+    const parse = await rpc('{"jsonrpc":"2.0","id":1,');
+    expect(parse).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32700 } });
+    expect(parse.error.message).toMatch(/^parse error/);
+    const invalid = [
+      [1, null],
+      ['"x"', null],
+      [{ id: 1, method: "eth_chainId" }, 1],
+      [{ jsonrpc: "1.0", id: 2, method: "eth_chainId" }, 2],
+      [{ jsonrpc: "2.0", id: 3, method: 5 }, 3],
+      [{ jsonrpc: "2.0", method: 5 }, null],
+      [{ jsonrpc: "2.0", id: { a: 1 }, method: "eth_chainId" }, null],
+      [{ jsonrpc: "2.0", id: true, method: "eth_chainId" }, null],
+      [{ jsonrpc: "2.0", id: [1], method: "eth_chainId" }, null],
+    ] as const;
+    for (const [body, id] of invalid) {
+      const out = await rpc(body);
+      expect(out.id, JSON.stringify(body)).toBe(id);
+      expect(out.error.code, JSON.stringify(body)).toBe(-32600);
+    }
+  });
+
+  it("answers batches in order, skipping notifications", async () => {
+    const before = notified;
+    // Five calls: the server's maxBatchSize.
+    const out = await rpc([
+      req(2, "eth_getBalance", ["0x12", "latest"]),
+      { jsonrpc: "2.0", method: "notifyMe" },
+      req("x", "eth_foo"),
+      42,
+      req(3, "add", ["0x2", "0x3"]),
+    ]);
+    expect(notified).toBe(before + 1);
+    expect(out.map((r: any) => [r.id, r.result ?? r.error.code])).toEqual([
+      [2, -32602],
+      ["x", -32601],
+      [null, -32600],
+      [3, "0x5"],
+    ]);
+  });
+
+  it("sends nothing back for notifications, and rejects empty and oversized batches", async () => {
+    const before = notified;
+    const single = await post({ jsonrpc: "2.0", method: "notifyMe" });
+    expect(single.status).toBe(204);
+    expect(await single.text()).toBe("");
+    const batch = await post([
+      { jsonrpc: "2.0", method: "notifyMe" },
+      { jsonrpc: "2.0", method: "eth_foo" },
+    ]);
+    expect(batch.status).toBe(204);
+    expect(notified).toBe(before + 2);
+    expect(await rpc([])).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "empty batch" } });
+    const big = await rpc(Array.from({ length: 6 }, (_, i) => req(i, "eth_chainId")));
+    expect(Array.isArray(big)).toBe(false);
+    expect(big.error.code).toBe(-32600);
+    expect(big.error.message).toMatch(/batch too large/);
+  });
+
+  it("maps handler errors: RpcError as is, ZgError through the mapper, anything else to a logged internal error", async () => {
+    expect((await rpc(req(1, "revert"))).error).toEqual({ code: 3, message: "execution reverted: nope", data: REVERT_DATA });
+    expect((await rpc(req(1, "mappedError"))).error).toEqual({ code: -32000, message: "bad hex: invalid hex: zz" });
+    logged.length = 0;
+    expect((await rpc(req(1, "boom"))).error).toEqual({ code: -32603, message: "internal error" });
+    expect(logged[0]?.err?.stack).toMatch(/kaboom/);
+    expect((await rpc(req(2, "unmappedError"))).error.code).toBe(-32603);
+    expect((await rpc(req(3, "bigint"))).error).toEqual({ code: -32603, message: "internal error" });
+    expect(logged.map((l) => l.msg)).toEqual(["rpc handler failed", "rpc handler failed", "rpc result is not serialisable"]);
+    expect((await rpc(req(4, "eth_chainId"))).result).toBe("0x2a");
+  });
+
+  it("answers 413 to an oversized body, declared or streamed, and keeps serving", async () => {
+    const huge = JSON.stringify(req(1, "echo", ["x".repeat(200_000)]));
+    const declared = await post(huge);
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32600, message: "request body too large (limit 4096 bytes)" },
+    });
+    const bytes = new TextEncoder().encode(huge);
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += 1024) c.enqueue(bytes.subarray(i, i + 1024));
+        c.close();
+      },
+    });
+    const streamed = await fetch(server.url, { method: "POST", body, duplex: "half" } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect((await rpc(req(2, "echo", ["small"]))).result).toBe("small");
+  });
+
+  it("accepts JSON-ish content types and refuses others", async () => {
+    const body = req(1, "eth_chainId");
+    for (const type of ["application/json; charset=utf-8", "application/json-rpc", "text/plain;charset=UTF-8"]) {
+      expect((await post(body, { "content-type": type })).status, type).toBe(200);
+    }
+    const form = await post(body, { "content-type": "application/x-www-form-urlencoded" });
+    expect(form.status).toBe(415);
+    expect((await form.json()).error.code).toBe(-32600);
+  });
+
+  it("serves CORS preflight, /health, GET / and extra routes", async () => {
+    const pre = await fetch(server.url, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+    expect(pre.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(pre.headers.get("access-control-allow-headers")).toBe("content-type");
+    expect((await post(req(1, "eth_chainId"))).headers.get("access-control-allow-origin")).toBe("*");
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok" });
+    expect((await fetch(server.url)).status).toBe(200);
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${server.url}/health`, { method: "DELETE" })).status).toBe(405);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('zg_rpc_requests_total{method="eth_chainId",status="ok"}');
+    expect(text).toContain('zg_rpc_requests_total{method="boom",status="internal"}');
+    expect(text).toContain('zg_rpc_requests_total{method="unknown",status="error"}');
+    expect(text).toContain('zg_rpc_request_seconds_count{method="eth_chainId"}');
+  });
+
+  it("refuses duplicate methods and routes", () => {
+    expect(() => server.register("eth_chainId", { params: [], handler: () => 1 })).toThrow(JsonRpcServerError);
+    expect(() => server.addRoute("get", "/metrics", () => ({ body: "" }))).toThrow(JsonRpcServerError);
+  });
+});
+
+describe("JsonRpcServer lifecycle", () => {
+  const deps = { logger: pino({ level: "silent" }), metrics: null };
+
+  it("echoes only allowed origins when given a list", async () => {
+    const s = new JsonRpcServer({ port: 0, corsOrigins: ["https://ok.example"] }, deps);
+    s.register("eth_chainId", { params: [], handler: () => "0x1" });
+    await s.start();
+    try {
+      const call = (origin: string) =>
+        fetch(s.url, {
+          method: "POST",
+          headers: { origin, "content-type": "application/json" },
+          body: JSON.stringify(req(1, "eth_chainId")),
+        });
+      const ok = await call("https://ok.example");
+      expect(ok.headers.get("access-control-allow-origin")).toBe("https://ok.example");
+      expect(ok.headers.get("vary")).toBe("Origin");
+      expect((await call("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
+      const upgrade = (origin: string) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(s.wsUrl, { origin });
+          ws.on("error", () => {});
+          ws.once("open", () => {
+            ws.close();
+            resolve("open");
+          });
+          ws.once("unexpected-response", (_req, res) => {
+            ws.terminate();
+            resolve(String(res.statusCode));
+          });
+        });
+      expect(await upgrade("https://ok.example")).toBe("open");
+      expect(await upgrade("https://evil.example")).toBe("403");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("stops promptly with an idle keep-alive connection open", async () => {
+    const s = new JsonRpcServer({ port: 0 }, deps);
+    s.register("eth_chainId", { params: [], handler: () => "0x1" });
+    await s.start();
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) => {
+      const r = request(s.url, { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+      });
+      r.on("error", reject);
+      r.end(JSON.stringify(req(1, "eth_chainId")));
+    });
+    const idle = Object.values(agent.freeSockets).flat();
+    expect(idle).toHaveLength(1);
+    const socketClosed = new Promise((resolve) => idle[0]!.once("close", resolve));
+    const t0 = performance.now();
+    await s.stop();
+    // Well under keepAliveTimeout (5 s) and the in-flight grace: idle sockets are closed, not waited for.
+    expect(performance.now() - t0).toBeLessThan(2000);
+    await socketClosed;
+    agent.destroy();
+  });
+
+  it("stops promptly with a connected socket that never sent a request", async () => {
+    const s = new JsonRpcServer({ port: 0 }, deps);
+    await s.start();
+    const socket = connect(s.port, "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const socketClosed = new Promise((resolve) => socket.once("close", resolve));
+    const t0 = performance.now();
+    await s.stop();
+    expect(performance.now() - t0).toBeLessThan(2000);
+    await socketClosed;
+  });
+
+  it("lets an in-flight call finish on stop and tells the client to close", async () => {
+    const s = new JsonRpcServer({ port: 0 }, deps);
+    let release = (): void => {};
+    let entered = (): void => {};
+    const inHandler = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    s.register("slow", {
+      params: [],
+      handler: () =>
+        new Promise((resolve) => {
+          release = () => resolve("0x1");
+          entered();
+        }),
+    });
+    await s.start();
+    const pending = fetch(s.url, { method: "POST", body: JSON.stringify(req(1, "slow")) });
+    await inHandler;
+    const stopped = s.stop();
+    release();
+    const res = await pending;
+    expect(res.headers.get("connection")).toBe("close");
+    expect(await res.json()).toMatchObject({ result: "0x1" });
+    await stopped;
+  });
+
+  it("fails to start on a taken port with LISTEN_FAILED", async () => {
+    const a = new JsonRpcServer({ port: 0 }, deps);
+    await a.start();
+    const b = new JsonRpcServer({ port: a.port }, deps);
+    try {
+      await expect(b.start()).rejects.toMatchObject({ code: JsonRpcErrorCode.LISTEN_FAILED });
+    } finally {
+      await a.stop();
+    }
+  });
+});
