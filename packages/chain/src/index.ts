@@ -1,0 +1,11 @@
+export type { BlockHeader } from "./block/header.js";
+export type { Receipt } from "./block/receipt.js";
+export { ChainError, ChainErrorCode, MempoolError, MempoolErrorCode, TxError, TxErrorCode } from "./errors.js";
+export type { Block, CommittedBlock, ExecutionEngine, ProposalParams, ProposalResult, TxCandidates } from "./execution/engine.js";
+export { computeGenesis, defaultExecutionOptions, Execution, type ExecutionOptions } from "./execution/execution.js";
+export { GENESIS_DEFAULTS, type Genesis, type GenesisAccount, genesisToJSON, parseGenesis } from "./execution/genesis.js";
+export { defaultMempoolOptions, Mempool, type MempoolOptions } from "./mempool/mempool.js";
+export { ChainNode, type ChainNodeDeps, type ChainNodeOptions, defaultChainNodeOptions, NodeError, NodeErrorCode } from "./node.js";
+export { BlockProducer, type BlockProducerOptions, defaultBlockProducerOptions } from "./producer/blockProducer.js";
+export { type ChainRPCOptions, defaultChainRPCOptions } from "./rpc/context.js";
+export { decodeTx, effectiveGasPrice, type SignedTx, signTx, type UnsignedTx } from "./tx/transaction.js";

@@ -1,0 +1,107 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { ChainNode, type ChainNodeOptions, defaultBlockProducerOptions, defaultChainNodeOptions, parseGenesis } from "@zerog/chain";
+import { createLogger, isAddress, type LogLevel, Metrics } from "@zerog/core";
+import type { Command } from "commander";
+import { CliError, CliErrorCode, dottedToNested, intArg, mergeOptions, readJsonFile } from "../config.js";
+
+interface NodeFileConfig extends Partial<ChainNodeOptions> {
+  genesis?: string;
+  log?: { level?: LogLevel; file?: string };
+  metrics?: boolean;
+}
+
+export function registerNodeCommands(program: Command): void {
+  const node = program.command("node").description("run a chain node");
+  node
+    .command("start")
+    .description("start a chain node (JSON-RPC, mempool, block production) in the foreground")
+    .option("--config <file>", "JSON config file; flags override it")
+    .option("--datadir <dir>", `data directory (default: ${defaultChainNodeOptions.dataDir})`)
+    .option("--genesis <file>", "genesis JSON (default: <datadir>/genesis.json)")
+    .option("--rpc.host <host>", `JSON-RPC listen address (default: ${defaultChainNodeOptions.rpc.host})`)
+    .option(
+      "--rpc.port <port>",
+      `JSON-RPC port, HTTP and WebSocket (default: ${defaultChainNodeOptions.rpc.port})`,
+      intArg("--rpc.port", 0, 65535),
+    )
+    .option(
+      "--producer.block-time <ms>",
+      `least time between blocks while transactions wait (default: ${defaultBlockProducerOptions.blockTime})`,
+      intArg("--producer.block-time", 1),
+    )
+    .option(
+      "--producer.empty-block-interval <ms>",
+      `most time between blocks when idle (default: ${defaultBlockProducerOptions.emptyBlockInterval})`,
+      intArg("--producer.empty-block-interval", 1),
+    )
+    .option("--producer.coinbase <address>", "address receiving priority fees")
+    .option("--no-producer.enabled", "do not produce blocks (read-only node)")
+    .option("--log.level <level>", "fatal|error|warn|info|debug|trace|silent (default: info)")
+    .option("--log.file <file>", "write JSON logs to this file instead of stdout")
+    .option("--no-metrics", "do not collect Prometheus metrics (/metrics)")
+    .option("--unsafe-no-sync", "skip fsync on commit: faster, loses recent blocks on a crash (benchmarks only)")
+    .action(async (flags: Record<string, unknown>) => {
+      await startNode(flags);
+    });
+}
+
+async function startNode(flags: Record<string, unknown>): Promise<void> {
+  const { config, datadir, genesis: genesisFlag, metrics: metricsFlag, unsafeNoSync, ...dotted } = flags;
+  const file = typeof config === "string" ? (readJsonFile(config, "config file") as NodeFileConfig) : {};
+  const base = typeof config === "string" ? dirname(resolve(config)) : process.cwd();
+  const fromFlags = dottedToNested(dotted) as NodeFileConfig;
+  if (typeof datadir === "string") fromFlags.dataDir = datadir;
+  if (unsafeNoSync === true) fromFlags.unsafeNoSync = true;
+  const merged = mergeOptions<NodeFileConfig & ChainNodeOptions>(defaultChainNodeOptions, file, fromFlags);
+  merged.dataDir = resolve(base, merged.dataDir);
+  const coinbase = merged.producer.coinbase;
+  if (!isAddress(coinbase))
+    throw new CliError(
+      { code: CliErrorCode.BAD_ARGUMENT, detail: "producer.coinbase" },
+      `producer.coinbase must be an address, got "${coinbase}"`,
+    );
+  const genesisPath =
+    typeof genesisFlag === "string"
+      ? resolve(genesisFlag)
+      : merged.genesis
+        ? resolve(base, merged.genesis)
+        : join(merged.dataDir, "genesis.json");
+  if (!existsSync(genesisPath)) {
+    throw new CliError(
+      { code: CliErrorCode.BAD_CONFIG, detail: genesisPath },
+      `no genesis at ${genesisPath}; create one with \`zg genesis init --out ${genesisPath}\` or pass --genesis`,
+    );
+  }
+  const genesis = parseGenesis(readJsonFile(genesisPath, "genesis"));
+  const logger = createLogger({
+    level: merged.log?.level ?? "info",
+    ...(merged.log?.file ? { file: merged.log.file } : {}),
+    base: { node: "chain" },
+  });
+  const metrics = metricsFlag === false || merged.metrics === false ? null : new Metrics();
+  let node: ChainNode | null = null;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await node?.stop();
+    } finally {
+      logger.flush();
+      process.exit(code);
+    }
+  };
+  node = new ChainNode(merged, {
+    genesis,
+    logger,
+    metrics,
+    onFatal: (e) => {
+      logger.fatal({ err: e }, "fatal error; shutting down");
+      void shutdown(1);
+    },
+  });
+  process.once("SIGINT", () => void shutdown(0));
+  process.once("SIGTERM", () => void shutdown(0));
+  await node.start();
+}

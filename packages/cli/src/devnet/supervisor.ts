@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export interface ProcessSpec {
+  name: string;
+  args: string[];
+  logFile: string;
+  /** HTTP JSON-RPC URL that answers once the process is ready. */
+  readyUrl: string;
+}
+
+export interface RunningProcess {
+  spec: ProcessSpec;
+  child: ChildProcess;
+}
+
+/** The `zg` entry point of this installation, so children run the same code. */
+export const ZG_BIN = fileURLToPath(new URL("../bin/zg.js", import.meta.url));
+
+export function spawnNode(spec: ProcessSpec): RunningProcess {
+  const fd = openSync(spec.logFile, "a");
+  const child = spawn(process.execPath, [ZG_BIN, ...spec.args], { stdio: ["ignore", fd, fd], detached: false });
+  closeSync(fd);
+  return { spec, child };
+}
+
+/** Resolves when the process answers `eth_chainId`; rejects if it exits or the time runs out. */
+export async function waitReady(p: RunningProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited: string | null = null;
+  p.child.once("exit", (code, signal) => {
+    exited = `exited with ${signal ?? `code ${code}`}`;
+  });
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${p.spec.name} ${exited}:\n${tail(p.spec.logFile, 20)}`);
+    try {
+      const res = await fetch(p.spec.readyUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+        signal: AbortSignal.timeout(1000),
+      });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${p.spec.name} did not answer on ${p.spec.readyUrl} within ${timeoutMs} ms:\n${tail(p.spec.logFile, 20)}`);
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopProcess(p: RunningProcess, graceMs = 10_000): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => p.child.once("exit", () => r()));
+  p.child.kill("SIGTERM");
+  const timer = setTimeout(() => p.child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}

@@ -1,0 +1,21 @@
+import { Command } from "commander";
+import { registerDevnetCommand } from "./commands/devnet.js";
+import { registerGenesisCommands } from "./commands/genesis.js";
+import { registerKeysCommands } from "./commands/keys.js";
+import { registerNodeCommands } from "./commands/node.js";
+
+export const VERSION = "0.1.0";
+
+/** The `zg` command tree. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("zg")
+    .description("zerog: a modular, AI-native Layer-1 — chain, storage, data availability and compute")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)");
+  registerDevnetCommand(program);
+  registerNodeCommands(program);
+  registerGenesisCommands(program);
+  registerKeysCommands(program);
+  return program;
+}
