@@ -178,7 +178,17 @@ export class Execution implements ExecutionEngine {
         p.candidates.pop();
       }
     }
+    const sealStarted = performance.now();
     const executed = this.seal(env, txs, outcomes.map(outcomeToReceipt), state, this.opts.extraData);
+    this.log.debug(
+      {
+        height: Number(p.height),
+        txs: txs.length,
+        execMs: Math.round(sealStarted - started),
+        sealMs: Math.round(performance.now() - sealStarted),
+      },
+      "block built",
+    );
     this.metrics?.exec.observe((performance.now() - started) / 1000);
     return { block: executed.block, rejected };
   }

@@ -11,7 +11,7 @@ export interface BlockProducerOptions {
   maxBuildMs: number;
 }
 
-export const defaultBlockProducerOptions: BlockProducerOptions = { blockTime: 250, emptyBlockInterval: 2_000, maxBuildMs: 400 };
+export const defaultBlockProducerOptions: BlockProducerOptions = { blockTime: 250, emptyBlockInterval: 2_000, maxBuildMs: 200 };
 
 export interface BlockProducerDeps {
   engine: ExecutionEngine;
@@ -45,6 +45,7 @@ export class BlockProducer {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** When the last block's production started: blocks are `blockTime` apart start to start. */
   private lastBlockAt: number;
 
   constructor(opts: Partial<BlockProducerOptions>, deps: BlockProducerDeps) {
@@ -72,9 +73,11 @@ export class BlockProducer {
   /** Produces one block now (tests and tools); returns its height. */
   async produceBlock(): Promise<bigint> {
     const { engine, txSource } = this.deps;
+    this.lastBlockAt = this.now();
     const head = this.deps.head();
     const height = head.number + 1n;
     const seconds = BigInt(Math.floor(this.now() / 1000));
+    const t0 = this.now();
     const { block, rejected } = await engine.prepareProposal({
       height,
       timestamp: seconds > head.timestamp ? seconds : head.timestamp,
@@ -91,10 +94,14 @@ export class BlockProducer {
       this.deps.logger.error({ height: Number(height), reason: verdict.reason }, "own proposal rejected");
       return head.number;
     }
+    const t1 = this.now();
     await engine.finalizeBlock(block);
     await engine.commit();
-    this.lastBlockAt = this.now();
-    this.deps.logger.debug({ height: Number(height), txs: block.txs.length, gasUsed: Number(block.header.gasUsed) }, "block committed");
+    const t2 = this.now();
+    this.deps.logger.debug(
+      { height: Number(height), txs: block.txs.length, gasUsed: Number(block.header.gasUsed), buildMs: t1 - t0, commitMs: t2 - t1 },
+      "block committed",
+    );
     return height;
   }
 

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeTx, Execution, parseGenesis, type SignedTx, type TxCandidates } from "@zerog/chain";
+import { createSilentLogger, LMDBStore } from "@zerog/core";
+import { CHAIN_ID, type Workload } from "./workload.js";
+
+export interface ExecutionOnlyResult {
+  txs: number;
+  ms: number;
+  tps: number;
+  /** decodeTx (RLP + signature recovery) alone. */
+  decodeTps: number;
+}
+
+function fromArray(txs: SignedTx[]): TxCandidates {
+  let i = 0;
+  return { peek: () => txs[i], shift: () => void i++, pop: () => void i++ };
+}
+
+/**
+ * The engine alone on a real LMDB: blocks of `blockTxs` built, executed, rooted and committed,
+ * with senders already recovered (no RPC, no mempool).
+ */
+export async function executionOnly(
+  genesisAlloc: Record<string, unknown>,
+  setup: SignedTx[],
+  work: Workload,
+  blockTxs = 1_000,
+): Promise<ExecutionOnlyResult> {
+  const dir = mkdtempSync(join(tmpdir(), "zg-exec-bench-"));
+  const db = new LMDBStore({ path: dir });
+  const genesis = parseGenesis({ chainId: Number(CHAIN_ID), timestamp: 1_700_000_000, gasLimit: "1000000000", alloc: genesisAlloc });
+  const ex = new Execution({}, { db, genesis, logger: createSilentLogger(), metrics: null });
+  await ex.init();
+  let ts = 1_700_000_001n;
+  const mine = async (txs: SignedTx[]) => {
+    const { block, rejected } = await ex.prepareProposal({
+      height: ex.head.header.number + 1n,
+      timestamp: ts++,
+      proposer: new Uint8Array(20),
+      candidates: fromArray(txs),
+    });
+    if (rejected.length > 0) throw new Error(`execution-only: ${rejected.length} txs rejected: ${rejected[0]!.error.message}`);
+    await ex.finalizeBlock(block);
+    await ex.commit();
+  };
+  await mine(setup);
+  const started = performance.now();
+  for (let i = 0; i < work.txs.length; i += blockTxs) await mine(work.txs.slice(i, i + blockTxs));
+  const ms = performance.now() - started;
+  const d0 = performance.now();
+  const sample = work.txs.slice(0, 5_000);
+  for (const tx of sample) decodeTx(tx.raw);
+  const decodeMs = performance.now() - d0;
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { txs: work.txs.length, ms, tps: (work.txs.length * 1000) / ms, decodeTps: (sample.length * 1000) / decodeMs };
+}

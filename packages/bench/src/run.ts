@@ -1,0 +1,141 @@
+import { mkdirSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { signTx } from "@zerog/chain";
+import { contracts } from "@zerog/contracts";
+import { hexToBytes, keccak256, rlpEncode } from "@zerog/core";
+import { encodeDeployData, encodeFunctionData } from "viem";
+import { executionOnly } from "./executionOnly.js";
+import { runLoad } from "./rpcLoad.js";
+import { nonces, setupToken, startAnvil, startZerog, type Target } from "./targets.js";
+import { CHAIN_ID, erc20Transfers, GWEI, nativeTransfers, senders, type Workload } from "./workload.js";
+
+const { values: args } = parseArgs({
+  options: {
+    senders: { type: "string", default: "200" },
+    "per-sender": { type: "string", default: "100" },
+    "block-time": { type: "string", default: "250" },
+    "gas-limit": { type: "string", default: "60000000" },
+    only: { type: "string" },
+    profile: { type: "string" },
+  },
+});
+const N = Number(args.senders);
+const PER = Number(args["per-sender"]);
+const BLOCK_TIME = Number(args["block-time"]);
+const GAS_LIMIT = BigInt(args["gas-limit"]);
+const accounts = senders(N);
+
+interface Row {
+  target: string;
+  workload: string;
+  txs: number;
+  seconds: number;
+  tps: number;
+  note: string;
+}
+const rows: Row[] = [];
+
+async function measure(start: () => Promise<Target>): Promise<void> {
+  const t = await start();
+  try {
+    const token = await setupToken(t.url, accounts);
+    let n = await nonces(t.url, accounts);
+    const workloads: Workload[] = [nativeTransfers(accounts, PER, (s) => n[s]!)];
+    for (const w of workloads) {
+      const r = await runLoad(t.url, w);
+      rows.push({
+        target: t.name,
+        workload: w.name,
+        txs: r.txs,
+        seconds: r.totalMs / 1000,
+        tps: r.tps,
+        note: r.rejected ? `${r.rejected} rejected: ${r.firstError}` : `sent in ${(r.sendMs / 1000).toFixed(2)} s`,
+      });
+      console.log(`  ${t.name} ${w.name}: ${r.tps.toFixed(0)} tx/s`);
+    }
+    n = await nonces(t.url, accounts);
+    const erc20 = erc20Transfers(accounts, PER, token, (s) => n[s]!);
+    const r = await runLoad(t.url, erc20);
+    rows.push({
+      target: t.name,
+      workload: erc20.name,
+      txs: r.txs,
+      seconds: r.totalMs / 1000,
+      tps: r.tps,
+      note: r.rejected ? `${r.rejected} rejected: ${r.firstError}` : `sent in ${(r.sendMs / 1000).toFixed(2)} s`,
+    });
+    console.log(`  ${t.name} ${erc20.name}: ${r.tps.toFixed(0)} tx/s`);
+  } finally {
+    await t.stop();
+  }
+}
+
+async function measureExecutionOnly(): Promise<void> {
+  const alloc = Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${(10_000n * 10n ** 18n).toString(16)}` }]));
+  const deployer = accounts[0]!;
+  const base = { type: 2 as const, chainId: CHAIN_ID, maxPriorityFeePerGas: GWEI, maxFeePerGas: 100n * GWEI, value: 0n, accessList: [] };
+  const token = keccak256(rlpEncode([hexToBytes(deployer.address), 0n])).subarray(12);
+  const setup = [
+    signTx(
+      {
+        ...base,
+        nonce: 0n,
+        gasLimit: 3_000_000n,
+        to: null,
+        data: hexToBytes(
+          encodeDeployData({ abi: contracts.TestToken.abi, bytecode: contracts.TestToken.bytecode, args: ["B", "B", 10n ** 30n] }),
+        ),
+      },
+      deployer.key,
+    ),
+    ...accounts.map((s, i) =>
+      signTx(
+        {
+          ...base,
+          nonce: BigInt(i + 1),
+          gasLimit: 90_000n,
+          to: token,
+          data: hexToBytes(encodeFunctionData({ abi: contracts.TestToken.abi, functionName: "transfer", args: [s.address, 10n ** 24n] })),
+        },
+        deployer.key,
+      ),
+    ),
+  ];
+  const start = (s: number) => (s === 0 ? BigInt(accounts.length + 1) : 0n);
+  const native = await executionOnly(alloc, setup, nativeTransfers(accounts, PER, start));
+  rows.push({
+    target: "zerog engine",
+    workload: "native transfers",
+    txs: native.txs,
+    seconds: native.ms / 1000,
+    tps: native.tps,
+    note: `execution + state root + commit; decode+recover ${native.decodeTps.toFixed(0)}/s`,
+  });
+  const erc20 = await executionOnly(alloc, setup, erc20Transfers(accounts, PER, token, start));
+  rows.push({
+    target: "zerog engine",
+    workload: "ERC-20 transfers",
+    txs: erc20.txs,
+    seconds: erc20.ms / 1000,
+    tps: erc20.tps,
+    note: "execution + state root + commit",
+  });
+}
+
+console.log(
+  `zerog benchmark: ${N} senders × ${PER} txs per workload, block time ${BLOCK_TIME} ms, gas limit ${GAS_LIMIT} (same for anvil)`,
+);
+if (args.profile) mkdirSync(args.profile, { recursive: true });
+if (!args.only || args.only === "engine") await measureExecutionOnly();
+if (!args.only || args.only === "zerog")
+  await measure(() =>
+    startZerog(accounts, { blockTime: BLOCK_TIME, gasLimit: GAS_LIMIT, ...(args.profile ? { cpuProf: args.profile } : {}) }),
+  );
+if (!args.only || args.only === "anvil") await measure(() => startAnvil(N, { blockTime: BLOCK_TIME, gasLimit: GAS_LIMIT }));
+
+console.log("\n| target | workload | txs | seconds | tx/s | vs anvil | note |\n|---|---|---:|---:|---:|---:|---|");
+for (const r of rows) {
+  const anvil = rows.find((x) => x.target === "anvil" && x.workload === r.workload);
+  const ratio = anvil && r.target !== "anvil" ? `${(r.tps / anvil.tps).toFixed(2)}x` : "";
+  console.log(`| ${r.target} | ${r.workload} | ${r.txs} | ${r.seconds.toFixed(2)} | ${r.tps.toFixed(0)} | ${ratio} | ${r.note} |`);
+}
