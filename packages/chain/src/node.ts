@@ -90,7 +90,7 @@ export class ChainNode {
       logger: deps.logger.child({ module: "mempool" }),
       metrics: deps.metrics,
     });
-    this.execution.onCommit((c) => this.mempool.onBlock(c.block.txs));
+    this.execution.onTip((c) => this.mempool.onBlock(c.block.txs));
     this.rpc = new JsonRpcServer(opts.rpc, { logger: deps.logger, metrics: deps.metrics, errorMapper: chainErrorMapper });
     if (deps.metrics) {
       const m = deps.metrics;
@@ -111,7 +111,7 @@ export class ChainNode {
             remove: (hash) => void pool.remove(hash),
             onAdded: (l) => pool.onAdded(l),
           },
-          head: () => ({ number: this.execution.head.header.number, timestamp: this.execution.head.header.timestamp }),
+          head: () => ({ number: this.execution.tip.header.number, timestamp: this.execution.tip.header.timestamp }),
           nextBaseFee: () => this.execution.nextBaseFee(),
           coinbase: hexToBytes(opts.producer.coinbase),
           logger: deps.logger.child({ module: "producer" }),
@@ -123,7 +123,7 @@ export class ChainNode {
   /** Decodes, checks and pools a raw transaction; returns its hash. */
   submitRawTx(raw: Uint8Array): Uint8Array {
     const tx = decodeTx(raw);
-    this.mempool.add(tx, { baseFee: this.execution.nextBaseFee(), blockGasLimit: this.execution.head.header.gasLimit });
+    this.mempool.add(tx, { baseFee: this.execution.nextBaseFee(), blockGasLimit: this.execution.tip.header.gasLimit });
     return tx.hash;
   }
 
@@ -150,6 +150,7 @@ export class ChainNode {
 
   async stop(): Promise<void> {
     await this.producer?.stop();
+    await this.execution.flush();
     await this.rpc.stop();
     this.disposeRPC?.();
     await this.db.close();

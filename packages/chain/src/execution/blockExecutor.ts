@@ -9,6 +9,7 @@ import type { BlockState } from "../state/blockState.js";
 import { calldataFloorGas, intrinsicGas } from "../tx/intrinsicGas.js";
 import { type AccessListItem, effectiveGasPrice, type SignedTx } from "../tx/transaction.js";
 import { type BlockEnv, toEVMBlock } from "./blockEnv.js";
+import { patchInterpreter } from "./evmPatches.js";
 import { validateTxAgainstAccount } from "./validateTx.js";
 
 export interface TxOutcome {
@@ -52,6 +53,7 @@ export class BlockExecutor {
 
   /** `fastTransfers: false` sends plain transfers through the EVM too (tracers see every call). */
   static async create(common: Common, env: BlockEnv, state: BlockState, opts: { fastTransfers?: boolean } = {}): Promise<BlockExecutor> {
+    await patchInterpreter();
     const evm = await createEVM({
       common,
       stateManager: state,

@@ -1,12 +1,13 @@
 import { type Common, createCustomCommon, Hardfork, Mainnet } from "@ethereumjs/common";
 import { concatBytes, keccak256, recoverPublicKey, sha256 } from "@zerog/core";
+import { fastEIPLookup } from "./evmPatches.js";
 
 /**
  * The ethereumjs `Common` for a zerog chain: Prague rules, our chain id, and native crypto (native
  * secp256k1 for the ecrecover precompile, WASM keccak) in place of the pure-JS defaults.
  */
 export function createChainCommon(chainId: bigint): Common {
-  return createCustomCommon({ chainId: Number(chainId) }, Mainnet, {
+  const common = createCustomCommon({ chainId: Number(chainId) }, Mainnet, {
     hardfork: Hardfork.Prague,
     customCrypto: {
       keccak256,
@@ -15,6 +16,7 @@ export function createChainCommon(chainId: bigint): Common {
         recoverPublicKey(msgHash, concatBytes(pad32(r), pad32(s)), Number(recoveryId(v, chainId))),
     },
   });
+  return fastEIPLookup(common);
 }
 
 /** As @ethereumjs/util's `calculateSigRecovery`: typed (0/1), EIP-155, or 27/28. */

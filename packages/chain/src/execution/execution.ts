@@ -51,7 +51,13 @@ export class Execution implements ExecutionEngine {
   private readonly db: KVStore;
   private readonly opts: ExecutionOptions;
   private readonly log: Logger;
+  /** The last durable block: what RPC reports. */
   private headBlock!: StoredBlock;
+  /** The last committed block in memory, maybe not yet durable: what the next block builds on. */
+  private tipBlock!: StoredBlock;
+  /** Block writes go to disk in order, one after another, while the next block is built. */
+  private writeQueue: Promise<void> = Promise.resolve();
+  private readonly tipListeners = new Set<(c: CommittedBlock) => void>();
   private readonly executed = new Map<string, ExecutedBlock>();
   private stagedHash: string | null = null;
   private finalized: ExecutedBlock | null = null;
@@ -89,8 +95,14 @@ export class Execution implements ExecutionEngine {
     return this.genesis.chainId;
   }
 
+  /** The latest durable block (RPC's `latest`). */
   get head(): StoredBlock {
     return this.headBlock;
+  }
+
+  /** The latest committed block, possibly still being written (block building's parent). */
+  get tip(): StoredBlock {
+    return this.tipBlock;
   }
 
   /** Opens the database at its head, or writes genesis into an empty one. */
@@ -104,7 +116,7 @@ export class Execution implements ExecutionEngine {
       const stored: StoredBlock = { hash: expected.hash, header: expected.header, txHashes: [], size: blockSize(expected.header, []) };
       await this.db.batch([...ops, ...this.store.blockOps(stored, [], [], true)]);
       this.stateDB.commitApplied();
-      this.headBlock = stored;
+      this.headBlock = this.tipBlock = stored;
       this.log.info({ hash: bytesToHex(stored.hash), chainId: Number(this.chainId) }, "genesis written");
       return;
     }
@@ -118,31 +130,38 @@ export class Execution implements ExecutionEngine {
     const block = this.store.blockByHash(head.hash);
     if (!block)
       throw new ChainError({ code: ChainErrorCode.CORRUPT_DATA, what: "head block" }, "the head block is missing from the database");
-    this.headBlock = block;
+    this.headBlock = this.tipBlock = block;
     this.stateDB.open(block.header.stateRoot);
     this.log.info({ height: Number(head.number), hash: bytesToHex(head.hash) }, "chain opened at head");
   }
 
+  /** After a block is durable and the head (RPC notifications, filters, fee statistics). */
   onCommit(listener: (c: CommittedBlock) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** As soon as a block is committed in memory, before it is durable (the mempool's clean-up). */
+  onTip(listener: (c: CommittedBlock) => void): () => void {
+    this.tipListeners.add(listener);
+    return () => this.tipListeners.delete(listener);
+  }
+
   /** Base fee of the next block. */
   nextBaseFee(): bigint {
-    return nextBaseFee(this.headBlock.header, this.genesis.minBaseFeePerGas);
+    return nextBaseFee(this.tipBlock.header, this.genesis.minBaseFeePerGas);
   }
 
   /** The environment of a block at `height` on the current head. */
   blockEnv(height: bigint, timestamp: bigint, coinbase: Uint8Array): BlockEnv {
-    const parent = this.headBlock.header;
+    const parent = this.tipBlock.header;
     return {
       number: height,
       timestamp,
       coinbase,
       gasLimit: parent.gasLimit,
       baseFeePerGas: this.nextBaseFee(),
-      prevRandao: prevRandaoFor(this.headBlock.hash),
+      prevRandao: prevRandaoFor(this.tipBlock.hash),
       getBlockHash: (n) => (n < height && n + 256n >= height ? this.store.hashByNumber(n) : undefined),
     };
   }
@@ -152,7 +171,7 @@ export class Execution implements ExecutionEngine {
     const started = performance.now();
     const env = this.blockEnv(
       p.height,
-      p.timestamp > this.headBlock.header.timestamp ? p.timestamp : this.headBlock.header.timestamp,
+      p.timestamp > this.tipBlock.header.timestamp ? p.timestamp : this.tipBlock.header.timestamp,
       p.proposer,
     );
     const state = new BlockState(this.stateDB);
@@ -219,44 +238,64 @@ export class Execution implements ExecutionEngine {
     return { receipts: executed.receipts, stateRoot: block.header.stateRoot, gasUsed: block.header.gasUsed };
   }
 
-  async commit(): Promise<ChainHead> {
+  /**
+   * Commits the finalized block: at once in memory (the next block can be built on it), then on
+   * disk behind earlier blocks. Resolves when it is durable and the head; only then do RPC, receipts
+   * and subscriptions see it, so nothing a client was told about can be lost in a crash.
+   */
+  commit(): Promise<ChainHead> {
     const f = this.finalized;
     if (!f || this.stagedHash !== hashKey(f.block.hash)) {
-      throw new ChainError(
-        { code: ChainErrorCode.ENGINE_STATE, reason: "commit without finalizeBlock" },
-        "commit called before finalizeBlock",
+      return Promise.reject(
+        new ChainError({ code: ChainErrorCode.ENGINE_STATE, reason: "commit without finalizeBlock" }, "commit called before finalizeBlock"),
       );
     }
-    const started = performance.now();
     const { block, receipts, size } = f;
     const stored: StoredBlock = { hash: block.hash, header: block.header, txHashes: block.txs.map((t) => t.hash), size };
-    await this.db.batch([...f.stateOps, ...this.store.blockOps(stored, block.txs, receipts)]);
+    const ops = [...f.stateOps, ...this.store.blockOps(stored, block.txs, receipts)];
     this.stateDB.commitApplied();
-    this.headBlock = stored;
-    this.store.remember(stored, receipts);
+    this.tipBlock = stored;
     this.executed.clear();
     this.stagedHash = null;
     this.finalized = null;
-    if (this.metrics) {
-      this.metrics.commit.observe((performance.now() - started) / 1000);
-      this.metrics.height.set(Number(block.header.number));
-      this.metrics.txs.inc(block.txs.length);
-      this.metrics.gas.inc(Number(block.header.gasUsed));
-    }
-    for (const l of this.listeners) {
+    const committed: CommittedBlock = { block, receipts, size };
+    this.notify(this.tipListeners, committed);
+    const write = this.writeQueue.then(async () => {
+      const started = performance.now();
+      await this.db.batch(ops);
+      this.headBlock = stored;
+      this.store.remember(stored, receipts);
+      if (this.metrics) {
+        this.metrics.commit.observe((performance.now() - started) / 1000);
+        this.metrics.height.set(Number(block.header.number));
+        this.metrics.txs.inc(block.txs.length);
+        this.metrics.gas.inc(Number(block.header.gasUsed));
+      }
+      this.notify(this.listeners, committed);
+    });
+    this.writeQueue = write;
+    return write.then(() => ({ number: block.header.number, hash: block.hash }));
+  }
+
+  /** Resolves when every committed block is on disk. */
+  async flush(): Promise<void> {
+    await this.writeQueue;
+  }
+
+  private notify(listeners: Set<(c: CommittedBlock) => void>, c: CommittedBlock): void {
+    for (const l of listeners) {
       try {
-        l({ block, receipts, size });
+        l(c);
       } catch (e) {
         this.log.error({ err: e }, "commit listener failed");
       }
     }
-    return { number: block.header.number, hash: block.hash };
   }
 
   /** Executes a block received from elsewhere; returns why it is invalid, or undefined. */
   private async executeBlock(block: Block): Promise<string | undefined> {
     const h = block.header;
-    const parent = this.headBlock;
+    const parent = this.tipBlock;
     if (h.number !== parent.header.number + 1n) return `height ${h.number} does not follow head ${parent.header.number}`;
     if (bytesToHex(h.parentHash) !== bytesToHex(parent.hash)) return "parent hash is not the head";
     if (h.timestamp < parent.header.timestamp) return "timestamp before the parent's";
@@ -296,7 +335,7 @@ export class Execution implements ExecutionEngine {
   ): ExecutedBlock {
     const diff = state.diff();
     const { root, ops } = this.stateDB.apply(diff);
-    const header: BlockHeader = makeHeader(this.headBlock.hash, env, extraData, root, executionHeaderFields(txs, receipts));
+    const header: BlockHeader = makeHeader(this.tipBlock.hash, env, extraData, root, executionHeaderFields(txs, receipts));
     const block = blockFromHeader(header, txs);
     const executed: ExecutedBlock = { block, receipts, diff, stateOps: ops, size: blockSize(header, txs) };
     const key = hashKey(block.hash);
@@ -306,10 +345,10 @@ export class Execution implements ExecutionEngine {
   }
 
   private expectNextHeight(height: bigint): void {
-    if (height !== this.headBlock.header.number + 1n) {
+    if (height !== this.tipBlock.header.number + 1n) {
       throw new ChainError(
         { code: ChainErrorCode.ENGINE_STATE, reason: "height" },
-        `cannot build height ${height} on head ${this.headBlock.header.number}`,
+        `cannot build height ${height} on head ${this.tipBlock.header.number}`,
       );
     }
   }

@@ -47,6 +47,8 @@ export class BlockProducer {
   private unsubscribe: (() => void) | null = null;
   /** When the last block's production started: blocks are `blockTime` apart start to start. */
   private lastBlockAt: number;
+  /** The previous block's write to disk, overlapped with building the next block. */
+  private inflight: Promise<unknown> = Promise.resolve();
 
   constructor(opts: Partial<BlockProducerOptions>, deps: BlockProducerDeps) {
     this.opts = { ...defaultBlockProducerOptions, ...opts };
@@ -68,6 +70,7 @@ export class BlockProducer {
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
     await this.loop;
+    await this.inflight;
   }
 
   /** Produces one block now (tests and tools); returns its height. */
@@ -96,7 +99,10 @@ export class BlockProducer {
     }
     const t1 = this.now();
     await engine.finalizeBlock(block);
-    await engine.commit();
+    // One block on its way to disk at a time: wait for the previous one, start this one, go on.
+    await this.inflight;
+    const durable = engine.commit();
+    this.inflight = durable.catch((e: unknown) => this.deps.onFatal(e));
     const t2 = this.now();
     this.deps.logger.debug(
       { height: Number(height), txs: block.txs.length, gasUsed: Number(block.header.gasUsed), buildMs: t1 - t0, commitMs: t2 - t1 },

@@ -79,10 +79,13 @@ export class RPCContext {
     return this.execution.store.blockByHash(Buffer.from(hash.slice(2), "hex"));
   }
 
-  /** State at a block: the flat latest state for the head, the tries for older blocks. */
+  /**
+   * State at a block: the flat state when the block is the tip, the tries otherwise (older blocks,
+   * and the head while a newer tip is still being written).
+   */
   stateAt(block: StoredBlock): StateReader {
     const ex = this.execution;
-    if (bytesToHex(block.hash) === bytesToHex(ex.head.hash)) return ex.stateDB;
+    if (bytesToHex(block.hash) === bytesToHex(ex.tip.hash)) return ex.stateDB;
     if (!ex.stateDB.hasRoot(block.header.stateRoot))
       throw RpcError.fromCode(-32000, `missing trie node for state at block ${block.header.number}`);
     return ex.stateDB.at(block.header.stateRoot);

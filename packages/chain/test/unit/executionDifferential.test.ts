@@ -1,4 +1,5 @@
 import { createBlock } from "@ethereumjs/block";
+import { createCustomCommon, Hardfork, Mainnet } from "@ethereumjs/common";
 import { MerkleStateManager } from "@ethereumjs/statemanager";
 import { createTxFromRLP } from "@ethereumjs/tx";
 import { Account, Address } from "@ethereumjs/util";
@@ -194,6 +195,8 @@ async function runOurs(s: Scenario, fastTransfers = true): Promise<Observed> {
 }
 
 async function runReference(s: Scenario): Promise<Observed> {
+  // ethereumjs' own Common and crypto, without our native crypto or lookup patches.
+  const common = createCustomCommon({ chainId: Number(CHAIN_ID) }, Mainnet, { hardfork: Hardfork.Prague });
   const sm = new MerkleStateManager({ common });
   const vm = await createVM({ common, stateManager: sm });
   for (const a of senders) await sm.putAccount(new Address(a), new Account(0n, FUND));

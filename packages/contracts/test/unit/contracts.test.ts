@@ -249,7 +249,7 @@ describe("build", () => {
     const outDir = join(dir, "generated");
     const args = [buildScript, "--contracts", join(dir, "contracts"), "--out", outDir];
     const first = await run(process.execPath, args);
-    expect(first.stdout).toMatch(/compiled TestEvents, TestEventsChild, TestToken/);
+    expect(first.stdout).toMatch(/compiled TestEvents, TestEventsChild, TestEventsEphemeral, TestToken/);
     const before = await snapshot(outDir);
     expect(before.map((s) => s.f)).toEqual([
       ".build-stamp.json",
