@@ -255,6 +255,7 @@ describe("build", () => {
       ".build-stamp.json",
       "TestEvents.ts",
       "TestEventsChild.ts",
+      "TestEventsEphemeral.ts",
       "TestToken.ts",
       "index.ts",
       "solcVersion.ts",
