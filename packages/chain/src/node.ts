@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   type Address,
   bytesToHex,
+  type Durability,
   hexToBytes,
   JsonRpcServer,
   type JsonRpcServerOptions,
@@ -18,7 +19,8 @@ import { BlockProducer, type BlockProducerOptions } from "./producer/blockProduc
 import { registerChainRPC } from "./rpc/chainRpc.js";
 import type { ChainRPCOptions } from "./rpc/context.js";
 import { chainErrorMapper } from "./rpc/errors.js";
-import { decodeTx } from "./tx/transaction.js";
+import { SenderRecovery, type SenderRecoveryOptions } from "./tx/senderRecovery.js";
+import { parseTx } from "./tx/transaction.js";
 
 export interface ChainNodeOptions {
   dataDir: string;
@@ -28,8 +30,9 @@ export interface ChainNodeOptions {
   producer: Partial<BlockProducerOptions> & { enabled: boolean; coinbase: Address };
   mempool: Partial<MempoolOptions>;
   execution: Partial<ExecutionOptions>;
-  /** Skip fsync (benchmarks only: not crash-safe). */
-  unsafeNoSync: boolean;
+  recovery: Partial<SenderRecoveryOptions>;
+  /** How hard block writes are pushed to disk (see `Durability`). */
+  db: { durability: Durability };
 }
 
 export const defaultChainNodeOptions: ChainNodeOptions = {
@@ -39,7 +42,8 @@ export const defaultChainNodeOptions: ChainNodeOptions = {
   producer: { enabled: true, coinbase: "0x0000000000000000000000000000000000000000" },
   mempool: {},
   execution: {},
-  unsafeNoSync: false,
+  recovery: {},
+  db: { durability: "process" },
 };
 
 export interface ChainNodeDeps {
@@ -67,6 +71,7 @@ export class ChainNode {
   readonly rpc: JsonRpcServer;
   private readonly db: LMDBStore;
   private readonly producer: BlockProducer | null;
+  private readonly recovery: SenderRecovery;
   private readonly log: Logger;
   private readonly lockFile: string;
   private disposeRPC: (() => void) | null = null;
@@ -77,7 +82,7 @@ export class ChainNode {
     mkdirSync(opts.dataDir, { recursive: true });
     this.lockFile = join(opts.dataDir, "LOCK");
     acquireLock(this.lockFile, opts.dataDir);
-    this.db = new LMDBStore({ path: join(opts.dataDir, "chain"), noSync: opts.unsafeNoSync });
+    this.db = new LMDBStore({ path: join(opts.dataDir, "chain"), durability: opts.db.durability });
     this.execution = new Execution(opts.execution, {
       db: this.db,
       genesis: deps.genesis,
@@ -91,6 +96,7 @@ export class ChainNode {
       metrics: deps.metrics,
     });
     this.execution.onTip((c) => this.mempool.onBlock(c.block.txs));
+    this.recovery = new SenderRecovery(opts.recovery, { logger: deps.logger.child({ module: "recovery" }) });
     this.rpc = new JsonRpcServer(opts.rpc, { logger: deps.logger, metrics: deps.metrics, errorMapper: chainErrorMapper });
     if (deps.metrics) {
       const m = deps.metrics;
@@ -121,8 +127,8 @@ export class ChainNode {
   }
 
   /** Decodes, checks and pools a raw transaction; returns its hash. */
-  submitRawTx(raw: Uint8Array): Uint8Array {
-    const tx = decodeTx(raw);
+  async submitRawTx(raw: Uint8Array): Promise<Uint8Array> {
+    const tx = await this.recovery.recover(parseTx(raw));
     this.mempool.add(tx, { baseFee: this.execution.nextBaseFee(), blockGasLimit: this.execution.tip.header.gasLimit });
     return tx.hash;
   }
@@ -132,7 +138,7 @@ export class ChainNode {
     this.disposeRPC = registerChainRPC(this.rpc, this.opts.chainRpc, {
       execution: this.execution,
       pool: this.mempool,
-      submitRawTx: async (raw) => this.submitRawTx(raw),
+      submitRawTx: (raw) => this.submitRawTx(raw),
       peerCount: () => 0,
       syncing: () => false,
     });
@@ -153,6 +159,7 @@ export class ChainNode {
     await this.execution.flush();
     await this.rpc.stop();
     this.disposeRPC?.();
+    await this.recovery.close();
     await this.db.close();
     rmSync(this.lockFile, { force: true });
     this.log.info({ height: Number(this.execution.head.header.number), hash: bytesToHex(this.execution.head.hash) }, "chain node stopped");

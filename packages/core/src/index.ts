@@ -18,7 +18,7 @@ export {
   utf8ToBytes,
 } from "./bytes.js";
 export { type BatchOp, type KVStore, prefixEnd, type RangeOptions, tableKey } from "./db/kvStore.js";
-export { LMDBStore, type LMDBStoreOptions, MemoryStore } from "./db/lmdbStore.js";
+export { type Durability, LMDBStore, type LMDBStoreOptions, MemoryStore } from "./db/lmdbStore.js";
 export { CoreError, CoreErrorCode, type CoreErrorType, isZgError, ZgError } from "./errors.js";
 export { KECCAK256_EMPTY, KECCAK256_RLP_EMPTY, keccak256, keccak256Parts, sha256 } from "./hash.js";
 // JSON-RPC 2.0 server and clients

@@ -40,21 +40,29 @@ export function registerNodeCommands(program: Command): void {
     .option("--log.level <level>", "fatal|error|warn|info|debug|trace|silent (default: info)")
     .option("--log.file <file>", "write JSON logs to this file instead of stdout")
     .option("--no-metrics", "do not collect Prometheus metrics (/metrics)")
-    .option("--unsafe-no-sync", "skip fsync on commit: faster, loses recent blocks on a crash (benchmarks only)")
+    .option(
+      "--db.durability <mode>",
+      "process: survive process kills (default); fsync: also power loss, slower; unsafe: fastest, an OS crash can corrupt the database",
+    )
     .action(async (flags: Record<string, unknown>) => {
       await startNode(flags);
     });
 }
 
 async function startNode(flags: Record<string, unknown>): Promise<void> {
-  const { config, datadir, genesis: genesisFlag, metrics: metricsFlag, unsafeNoSync, ...dotted } = flags;
+  const { config, datadir, genesis: genesisFlag, metrics: metricsFlag, ...dotted } = flags;
   const file = typeof config === "string" ? (readJsonFile(config, "config file") as NodeFileConfig) : {};
   const base = typeof config === "string" ? dirname(resolve(config)) : process.cwd();
   const fromFlags = dottedToNested(dotted) as NodeFileConfig;
   if (typeof datadir === "string") fromFlags.dataDir = datadir;
-  if (unsafeNoSync === true) fromFlags.unsafeNoSync = true;
   const merged = mergeOptions<NodeFileConfig & ChainNodeOptions>(defaultChainNodeOptions, file, fromFlags);
   merged.dataDir = resolve(base, merged.dataDir);
+  if (!["process", "fsync", "unsafe"].includes(merged.db.durability)) {
+    throw new CliError(
+      { code: CliErrorCode.BAD_ARGUMENT, detail: "db.durability" },
+      `db.durability must be process, fsync or unsafe, got "${merged.db.durability}"`,
+    );
+  }
   const coinbase = merged.producer.coinbase;
   if (!isAddress(coinbase))
     throw new CliError(

@@ -17,7 +17,7 @@ export interface RangeOptions {
 export interface KVStore {
   get(key: Uint8Array): Uint8Array | undefined;
   has(key: Uint8Array): boolean;
-  /** Applies all ops atomically; resolves once they are durable on disk. */
+  /** Applies all ops atomically; resolves once they survive a crash of this process (see `Durability`). */
   batch(ops: readonly BatchOp[]): Promise<void>;
   range(opts: RangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }>;
   close(): Promise<void>;

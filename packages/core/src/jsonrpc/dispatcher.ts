@@ -63,12 +63,11 @@ export class RpcDispatcher {
       const reason = `batch too large: ${msg.length} requests, limit ${this.maxBatchSize}`;
       return stringify(errorResponse(null, RpcError.invalidRequest(reason)));
     }
-    // Sequential, as geth does: a batch of transactions from one sender stays in nonce order.
-    const parts: string[] = [];
-    for (const item of msg) {
-      const out = await this.handleCall(item, ctx);
-      if (out !== null) parts.push(out);
-    }
+    // Calls start in order and run concurrently: each handler runs synchronously up to its first
+    // await in batch order, so work handlers queue (signature recovery) batches up across the
+    // whole request, and a sender's transactions still reach the pool in nonce order.
+    const outs = await Promise.all(msg.map((item) => this.handleCall(item, ctx)));
+    const parts = outs.filter((o): o is string => o !== null);
     return parts.length === 0 ? null : `[${parts.join(",")}]`;
   }
 
