@@ -5,6 +5,7 @@ import { contracts } from "@zerog/contracts";
 import { hexToBytes, keccak256, rlpEncode } from "@zerog/core";
 import { encodeDeployData, encodeFunctionData } from "viem";
 import { executionOnly } from "./executionOnly.js";
+import { benchKV } from "./kvStores.js";
 import { runLoad } from "./rpcLoad.js";
 import { nonces, setupToken, startAnvil, startZerog, type Target } from "./targets.js";
 import { CHAIN_ID, erc20Transfers, GWEI, nativeTransfers, senders, type Workload } from "./workload.js";
@@ -122,10 +123,19 @@ async function measureExecutionOnly(): Promise<void> {
   });
 }
 
+async function measureKV(): Promise<void> {
+  console.log("\nstorage engines, the chain's write pattern (one atomic batch of 10,000 random 33-byte keys per block, 40 blocks):");
+  console.log("| engine | blocks/s | puts/s | point reads/s |\n|---|---:|---:|---:|");
+  for (const r of await benchKV(40, 10_000)) {
+    console.log(`| ${r.engine} | ${r.blockWritesPerSec.toFixed(1)} | ${Math.round(r.putsPerSec)} | ${Math.round(r.readsPerSec)} |`);
+  }
+}
+
 console.log(
   `zerog benchmark: ${N} senders × ${PER} txs per workload, block time ${BLOCK_TIME} ms, gas limit ${GAS_LIMIT} (same for anvil)`,
 );
 if (args.profile) mkdirSync(args.profile, { recursive: true });
+if (args.only === "kv") await measureKV();
 if (!args.only || args.only === "engine") await measureExecutionOnly();
 if (!args.only || args.only === "zerog")
   await measure(() =>
@@ -133,8 +143,8 @@ if (!args.only || args.only === "zerog")
   );
 if (!args.only || args.only === "anvil") await measure(() => startAnvil(N, { blockTime: BLOCK_TIME, gasLimit: GAS_LIMIT }));
 
-console.log("\n| target | workload | txs | seconds | tx/s | vs anvil | note |\n|---|---|---:|---:|---:|---:|---|");
-for (const r of rows) {
+if (rows.length > 0) console.log("\n| target | workload | txs | seconds | tx/s | vs anvil | note |\n|---|---|---:|---:|---:|---:|---|");
+for (const r of rows.length > 0 ? rows : []) {
   const anvil = rows.find((x) => x.target === "anvil" && x.workload === r.workload);
   const ratio = anvil && r.target !== "anvil" ? `${(r.tps / anvil.tps).toFixed(2)}x` : "";
   console.log(`| ${r.target} | ${r.workload} | ${r.txs} | ${r.seconds.toFixed(2)} | ${r.tps.toFixed(0)} | ${ratio} | ${r.note} |`);

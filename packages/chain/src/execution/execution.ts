@@ -58,6 +58,8 @@ export class Execution implements ExecutionEngine {
   /** Block writes go to disk in order, one after another, while the next block is built. */
   private writeQueue: Promise<void> = Promise.resolve();
   private readonly tipListeners = new Set<(c: CommittedBlock) => void>();
+  /** Hashes of the last 256 committed blocks (BLOCKHASH), including ones not yet on disk. */
+  private readonly recentHashes = new Map<bigint, Uint8Array>();
   private readonly executed = new Map<string, ExecutedBlock>();
   private stagedHash: string | null = null;
   private finalized: ExecutedBlock | null = null;
@@ -162,7 +164,7 @@ export class Execution implements ExecutionEngine {
       gasLimit: parent.gasLimit,
       baseFeePerGas: this.nextBaseFee(),
       prevRandao: prevRandaoFor(this.tipBlock.hash),
-      getBlockHash: (n) => (n < height && n + 256n >= height ? this.store.hashByNumber(n) : undefined),
+      getBlockHash: (n) => (n < height && n + 256n >= height ? (this.recentHashes.get(n) ?? this.store.hashByNumber(n)) : undefined),
     };
   }
 
@@ -255,6 +257,8 @@ export class Execution implements ExecutionEngine {
     const ops = [...f.stateOps, ...this.store.blockOps(stored, block.txs, receipts)];
     this.stateDB.commitApplied();
     this.tipBlock = stored;
+    this.recentHashes.set(stored.header.number, stored.hash);
+    this.recentHashes.delete(stored.header.number - 257n);
     this.executed.clear();
     this.stagedHash = null;
     this.finalized = null;
@@ -263,6 +267,7 @@ export class Execution implements ExecutionEngine {
     const write = this.writeQueue.then(async () => {
       const started = performance.now();
       await this.db.batch(ops);
+      this.stateDB.markDurable(stored.header.stateRoot);
       this.headBlock = stored;
       this.store.remember(stored, receipts);
       if (this.metrics) {

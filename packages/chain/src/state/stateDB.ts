@@ -22,15 +22,26 @@ export interface StateDBOptions {
   maxCacheEntries: number;
   /** Storage tries kept open (with their loaded nodes) between blocks. */
   maxOpenStorageTries: number;
+  /** Trie nodes held in memory before the tries are reopened at the committed root. */
+  maxResidentTrieNodes: number;
 }
 
-export const defaultStateDBOptions: StateDBOptions = { maxCacheEntries: 500_000, maxOpenStorageTries: 10_000 };
+export const defaultStateDBOptions: StateDBOptions = {
+  maxCacheEntries: 500_000,
+  maxOpenStorageTries: 10_000,
+  maxResidentTrieNodes: 2_000_000,
+};
 
-/** What `apply` computed but the caches do not show until `commitApplied`. */
-interface Staged {
+/**
+ * One block's state changes. While staged, only the tries know them; once committed and until its
+ * write is durable, it is a layer that reads consult before the database.
+ */
+interface Layer {
   root: Uint8Array;
   accounts: Map<string, AccountData | null>;
   storage: Map<string, StorageCacheEntry>;
+  code: Map<string, Uint8Array>;
+  nodes: Map<string, Uint8Array>;
 }
 
 interface StorageCacheEntry {
@@ -58,12 +69,25 @@ export class StateDB implements StateReader {
   private readonly storageTries = new Map<string, MerklePatriciaTrie>();
   private readonly codeCache = new Map<string, Uint8Array>();
   private committedRoot: Uint8Array;
-  private staged: Staged | null = null;
+  private staged: Layer | null = null;
+  /** Committed blocks whose writes are not yet durable, oldest first. */
+  private readonly layers: Layer[] = [];
 
   constructor(opts: Partial<StateDBOptions>, deps: { db: KVStore }) {
     this.opts = { ...defaultStateDBOptions, ...opts };
     this.db = deps.db;
-    this.nodes = { getNode: (h) => this.db.get(tableKey(Table.TRIE_NODE, h)) };
+    this.nodes = {
+      getNode: (h) => {
+        if (this.layers.length > 0) {
+          const k = hex(h);
+          for (let i = this.layers.length - 1; i >= 0; i--) {
+            const n = this.layers[i]!.nodes.get(k);
+            if (n) return n;
+          }
+        }
+        return this.db.get(tableKey(Table.TRIE_NODE, h));
+      },
+    };
     this.committedRoot = EMPTY_TRIE_ROOT;
     this.accountTrie = new MerklePatriciaTrie({ db: this.nodes });
   }
@@ -81,17 +105,33 @@ export class StateDB implements StateReader {
   /** Points the latest state at `root` (node start-up); the flat tables must already match it. */
   open(root: Uint8Array): void {
     this.committedRoot = root;
-    this.staged = null;
-    this.accountTrie = new MerklePatriciaTrie({ root, db: this.nodes });
+    this.layers.length = 0;
+    this.reopenTries();
     this.accountCache.clear();
     this.storageCache.clear();
+  }
+
+  /** Drops the tries' in-memory nodes and the staged block; reads go back to the committed root. */
+  private reopenTries(): void {
+    this.staged = null;
+    this.accountTrie = new MerklePatriciaTrie({ root: this.committedRoot, db: this.nodes });
     this.storageTries.clear();
+  }
+
+  /** The committed block with state root `root` is on disk: its layer is no longer needed. */
+  markDurable(root: Uint8Array): void {
+    const i = this.layers.findIndex((l) => equalsBytes(l.root, root));
+    if (i >= 0) this.layers.splice(0, i + 1);
   }
 
   getAccount(address: Uint8Array): AccountData | undefined {
     const k = hex(address);
     const cached = this.accountCache.get(k);
     if (cached !== undefined) return cached ?? undefined;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const acc = this.layers[i]!.accounts.get(k);
+      if (acc !== undefined) return acc ?? undefined;
+    }
     const raw = this.db.get(tableKey(Table.ACCOUNT, address));
     const acc = raw ? decodeAccount(raw) : null;
     this.accountCache.set(k, acc);
@@ -105,6 +145,12 @@ export class StateDB implements StateReader {
     const hit = entry?.slots.get(s);
     if (hit !== undefined) return hit;
     if (entry?.complete) return new Uint8Array(0);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const le = this.layers[i]!.storage.get(a);
+      const v = le?.slots.get(s);
+      if (v !== undefined) return v;
+      if (le?.complete) return new Uint8Array(0);
+    }
     const v = this.db.get(tableKey(Table.STORAGE, address, slot)) ?? new Uint8Array(0);
     if (!entry) {
       entry = { slots: new Map(), complete: false };
@@ -118,6 +164,7 @@ export class StateDB implements StateReader {
     if (equalsBytes(codeHash, KECCAK256_EMPTY)) return new Uint8Array(0);
     const k = hex(codeHash);
     let code = this.codeCache.get(k);
+    for (let i = this.layers.length - 1; code === undefined && i >= 0; i--) code = this.layers[i]!.code.get(k);
     if (code === undefined) {
       code = this.db.get(tableKey(Table.CODE, codeHash)) ?? new Uint8Array(0);
       if (this.codeCache.size > 2_000) this.codeCache.clear();
@@ -158,10 +205,14 @@ export class StateDB implements StateReader {
     return { account, accountProof: accountTrie.prove(key), storageProofs };
   }
 
-  /** Makes the applied block the committed state (after its writes are durable). */
+  /**
+   * Makes the applied block the committed state: readers see it at once; until `markDurable`,
+   * reads that miss the caches find it in its layer rather than in the database.
+   */
   commitApplied(): void {
     const s = this.staged;
     if (!s) return;
+    this.layers.push(s);
     for (const [a, acc] of s.accounts) this.accountCache.set(a, acc);
     for (const [a, entry] of s.storage) {
       const cur = this.storageCache.get(a);
@@ -175,14 +226,14 @@ export class StateDB implements StateReader {
   /** Forgets an applied, uncommitted block: back to the committed root. */
   discard(): void {
     if (!this.staged) return;
-    this.open(this.committedRoot);
+    this.reopenTries();
   }
 
   /** Folds a block's changes into the tries; returns the new root and the writes to commit. */
   apply(diff: StateDiff): { root: Uint8Array; ops: BatchOp[] } {
     this.discard();
     this.trimCaches();
-    const staged: Staged = { root: EMPTY_TRIE_ROOT, accounts: new Map(), storage: new Map() };
+    const staged: Layer = { root: EMPTY_TRIE_ROOT, accounts: new Map(), storage: new Map(), code: diff.code, nodes: new Map() };
     const ops: BatchOp[] = [];
     const touched = new Set<string>([...diff.accounts.keys(), ...diff.storage.keys(), ...diff.clearedStorage]);
     for (const a of touched) {
@@ -216,7 +267,10 @@ export class StateDB implements StateReader {
     }
     for (const [h, code] of diff.code) ops.push({ type: "put", key: tableKey(Table.CODE, hexToBytes(`0x${h}`)), value: code });
     const { root, nodes } = this.accountTrie.commit();
-    for (const [hash, enc] of nodes) ops.push({ type: "put", key: tableKey(Table.TRIE_NODE, hash), value: enc });
+    for (const [hash, enc] of nodes) {
+      ops.push({ type: "put", key: tableKey(Table.TRIE_NODE, hash), value: enc });
+      staged.nodes.set(hex(hash), enc);
+    }
     staged.root = root;
     this.staged = staged;
     return { root, ops };
@@ -229,7 +283,7 @@ export class StateDB implements StateReader {
     cleared: boolean,
     writes: Map<string, Uint8Array> | undefined,
     ops: BatchOp[],
-    staged: Staged,
+    staged: Layer,
   ): Uint8Array {
     if (!cleared && (!writes || writes.size === 0)) return baseRoot;
     let trie = cleared ? undefined : this.storageTries.get(a);
@@ -244,7 +298,10 @@ export class StateDB implements StateReader {
       entry.slots.set(s, value);
     }
     const { root, nodes } = trie.commit();
-    for (const [hash, enc] of nodes) ops.push({ type: "put", key: tableKey(Table.TRIE_NODE, hash), value: enc });
+    for (const [hash, enc] of nodes) {
+      ops.push({ type: "put", key: tableKey(Table.TRIE_NODE, hash), value: enc });
+      staged.nodes.set(hex(hash), enc);
+    }
     if (this.storageTries.size >= this.opts.maxOpenStorageTries) this.storageTries.clear();
     this.storageTries.set(a, trie);
     return root;
@@ -253,9 +310,18 @@ export class StateDB implements StateReader {
   private wipeStorage(address: Uint8Array, ops: BatchOp[]): void {
     const prefix = tableKey(Table.STORAGE, address);
     for (const { key } of this.db.range({ gte: prefix, lt: prefixEnd(prefix) })) ops.push({ type: "del", key });
+    // Rows of blocks still on their way to disk are not in the range yet.
+    const a = hex(address);
+    for (const layer of this.layers) {
+      for (const s of layer.storage.get(a)?.slots.keys() ?? [])
+        ops.push({ type: "del", key: tableKey(Table.STORAGE, address, hexToBytes(`0x${s}`)) });
+    }
   }
 
   private trimCaches(): void {
+    let resident = this.accountTrie.residentNodes;
+    for (const t of this.storageTries.values()) resident += t.residentNodes;
+    if (resident > this.opts.maxResidentTrieNodes) this.reopenTries();
     let slots = 0;
     for (const e of this.storageCache.values()) slots += e.slots.size;
     if (this.accountCache.size + slots > this.opts.maxCacheEntries) {

@@ -59,6 +59,7 @@ export const EMPTY_TRIE_ROOT = KECCAK256_RLP_EMPTY;
 export class MerklePatriciaTrie {
   private root: TrieNode | null;
   private readonly db: TrieNodeReader | null;
+  private loadedNodes = 0;
 
   constructor(opts: { root?: Uint8Array; db?: TrieNodeReader | null } = {}) {
     this.db = opts.db ?? null;
@@ -87,8 +88,17 @@ export class MerklePatriciaTrie {
     return undefined;
   }
 
+  /**
+   * An upper bound on the nodes this trie holds in memory (loaded or created since it was opened):
+   * owners reopen a trie at its root when this grows too large.
+   */
+  get residentNodes(): number {
+    return this.loadedNodes;
+  }
+
   /** Sets `key` to `value`; an empty value deletes the key, as in Ethereum's state trie. */
   put(key: Uint8Array, value: Uint8Array): void {
+    this.loadedNodes += 2;
     if (value.length === 0) {
       this.del(key);
       return;
@@ -264,6 +274,7 @@ export class MerklePatriciaTrie {
       );
     }
     const n = decodeNode(rlpDecode(enc));
+    this.loadedNodes++;
     n.ref = node.ref;
     // Replace the hash reference in place so later walks do not reload it.
     Object.assign(node, n);
