@@ -100,7 +100,7 @@ export const stateOverrides = (): ParamSchema<StateOverrides | undefined> =>
   p.optional(
     p.custom("state override set", (v) => {
       if (typeof v !== "object" || v === null || Array.isArray(v))
-        throw new ParamError("expected object, got " + (Array.isArray(v) ? "array" : typeof v));
+        throw new ParamError(`expected object, got ${Array.isArray(v) ? "array" : typeof v}`);
       const out: StateOverrides = new Map();
       for (const [addr, o] of Object.entries(v)) {
         const address = bytes(p.address().parse(addr));
