@@ -1,17 +1,10 @@
+import type { TxCandidates } from "../execution/engine.js";
 import { effectiveTip, type SignedTx } from "../tx/transaction.js";
 import type { HeadNode } from "./headTree.js";
 import { IndexedHeap } from "./indexedHeap.js";
 import type { PoolTx } from "./senderQueue.js";
 
-/** The block builder's view of the executable transactions, best first. */
-export interface TxCandidates {
-  /** The best remaining transaction, or undefined when none is left. */
-  peek(): SignedTx | undefined;
-  /** The peeked transaction was included (or is stale): move on to its sender's next nonce. */
-  shift(): void;
-  /** Skip the rest of the peeked transaction's sender for this block (gas left too small, tx failed). */
-  pop(): void;
-}
+export type { TxCandidates };
 
 /** A head tree subtree (`node`), or a single tx; ranked by its best tx's effective tip, then arrival. */
 interface Piece {
