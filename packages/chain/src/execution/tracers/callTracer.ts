@@ -1,7 +1,7 @@
 import type { EVMResult, InterpreterStep, Message } from "@ethereumjs/evm";
 import { bytesToHex, toQuantity } from "@zerog/core";
-import { decodeRevertReason } from "../../rpc/revert.js";
 import type { BlockState } from "../../state/blockState.js";
+import { decodeRevertReason } from "../revertReason.js";
 import { forwardedGas, gethError, type TracedTx, type TraceOutcome, type Tracer } from "./replay.js";
 
 export type CallType = "CALL" | "STATICCALL" | "DELEGATECALL" | "CALLCODE" | "CREATE" | "CREATE2" | "SELFDESTRUCT";
