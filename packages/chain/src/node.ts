@@ -75,6 +75,7 @@ export class ChainNode {
   private readonly log: Logger;
   private readonly lockFile: string;
   private disposeRPC: (() => void) | null = null;
+  private stopped = false;
 
   constructor(opts: ChainNodeOptions, deps: ChainNodeDeps) {
     this.opts = opts;
@@ -133,7 +134,17 @@ export class ChainNode {
     return tx.hash;
   }
 
+  /** Starts everything; on failure (a busy port, a bad database) undoes what started and rethrows. */
   async start(): Promise<void> {
+    try {
+      await this.startParts();
+    } catch (e) {
+      await this.stop().catch((stopError: unknown) => this.log.error({ err: stopError }, "cleanup after a failed start failed"));
+      throw e;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     await this.execution.init();
     this.disposeRPC = registerChainRPC(this.rpc, this.opts.chainRpc, {
       execution: this.execution,
@@ -155,6 +166,8 @@ export class ChainNode {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     await this.producer?.stop();
     await this.execution.flush();
     await this.rpc.stop();

@@ -8,5 +8,6 @@ try {
   // Expected failures (bad flags, bad files, a busy port) get one clear line and exit code 1.
   if (isZgError(e)) console.error(`error: ${e.message}`);
   else console.error(e instanceof Error ? `error: ${e.message}` : e);
-  process.exitCode = 1;
+  // Commands clean up what they started before throwing; exit even if a library left a handle open.
+  process.exit(1);
 }

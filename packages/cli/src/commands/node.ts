@@ -111,5 +111,12 @@ async function startNode(flags: Record<string, unknown>): Promise<void> {
   });
   process.once("SIGINT", () => void shutdown(0));
   process.once("SIGTERM", () => void shutdown(0));
-  await node.start();
+  try {
+    await node.start();
+  } catch (e) {
+    // start() has released the port, workers, database and lock; report and exit non-zero.
+    stopping = true;
+    logger.flush();
+    throw e;
+  }
 }

@@ -16,8 +16,6 @@ const recipient = "0x000000000000000000000000000000000000dEaD";
 const TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
 
 let node: TestNode;
-let token: string;
-let events: string;
 
 /** `cast <args> --rpc-url <node>`; fails the test with cast's output if it exits non-zero. */
 async function cast(command: string, ...args: string[]): Promise<string> {
@@ -75,7 +73,7 @@ describe("cast", () => {
       ),
     );
     expect(deployed.status).toBe("0x1");
-    token = deployed.contractAddress;
+    const token: string = deployed.contractAddress;
     expect(token).toMatch(/^0x[0-9a-f]{40}$/);
     const tx = JSON.parse(
       await cast("send", "--private-key", sender.privateKey, "--json", token, "transfer(address,uint256)", recipient, "77"),
@@ -110,7 +108,7 @@ describe("cast", () => {
     const deployed = JSON.parse(
       await cast("send", "--private-key", sender.privateKey, "--json", "--create", contracts.TestEvents.bytecode),
     );
-    events = deployed.contractAddress;
+    const events: string = deployed.contractAddress;
     const nonce = await cast("nonce", sender.address);
     const r = await castRaw("send", "--private-key", sender.privateKey, events, "revertWithReason(string)", "cast says no");
     expect(r.code).not.toBe(0);

@@ -4,7 +4,7 @@ export type BodyResult = { kind: "ok"; text: string } | { kind: "tooLarge" } | {
 
 /**
  * Reads a request body up to `limit` bytes. Past the limit it stops buffering at once and reports
- * `tooLarge`; the caller answers 413 and closes the connection.
+ * `tooLarge`; the caller drains a bounded amount (`drainRest`), answers 413 and closes.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   const declared = Number(req.headers["content-length"]);
@@ -38,15 +38,31 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyResul
   });
 }
 
-/** Lets the client read a 413 before the socket goes: drain a bounded amount, then close. */
-export function discardRest(req: IncomingMessage, maxBytes: number, maxMs: number): void {
-  let seen = 0;
-  const timer = setTimeout(() => req.socket.destroy(), maxMs);
-  timer.unref();
-  req.on("data", (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > maxBytes) req.socket.destroy();
+/**
+ * Reads and drops the rest of an oversized body, at most `maxBytes` or `maxMs`, so that the 413
+ * answered afterwards reaches a client that is still uploading (answering and closing mid-upload
+ * resets the connection and the client never sees the answer). Resolves early when the bound is hit.
+ */
+export function drainRest(req: IncomingMessage, maxBytes: number, maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = (): void => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", done);
+      req.off("close", done);
+      req.pause();
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > maxBytes) done();
+    };
+    const timer = setTimeout(done, maxMs);
+    timer.unref();
+    req.on("data", onData);
+    req.on("end", done);
+    req.on("close", done);
+    req.resume();
   });
-  req.on("close", () => clearTimeout(timer));
-  req.resume();
 }

@@ -6,7 +6,7 @@ import { RpcDispatcher, type RpcErrorMapper } from "./dispatcher.js";
 import { JsonRpcErrorCode, JsonRpcServerError } from "./errors.js";
 import { corsHeaders, isJsonContentType, preflightHeaders, rpcErrorBody, send } from "./httpUtil.js";
 import type { ParamSchema } from "./params.js";
-import { discardRest, readBody } from "./readBody.js";
+import { drainRest, readBody } from "./readBody.js";
 import { createRpcMetrics, type RpcMetrics } from "./rpcMetrics.js";
 import { SocketTracker } from "./socketTracker.js";
 import type { HttpRouteHandler, MethodDefinition } from "./types.js";
@@ -47,8 +47,9 @@ export interface JsonRpcServerDeps {
 
 /** In-flight HTTP requests get this long to finish on `stop()` before their sockets are cut. */
 const STOP_GRACE_MS = 5000;
-/** After a 413, how long the client may keep sending before its socket is cut. */
+/** Before a 413, how long and how much more a client may send so that it reads the answer. */
 const DISCARD_MS = 1000;
+const DISCARD_BYTES = 16 * 1024 * 1024;
 
 /** JSON-RPC 2.0 over HTTP and WebSocket on one port, plus `/health` and extra HTTP routes. */
 export class JsonRpcServer {
@@ -186,8 +187,8 @@ export class JsonRpcServer {
     const body = await readBody(req, limit);
     if (body.kind === "aborted") return;
     if (body.kind === "tooLarge") {
+      await drainRest(req, DISCARD_BYTES, DISCARD_MS);
       send(res, 413, { ...json, Connection: "close" }, rpcErrorBody(`request body too large (limit ${limit} bytes)`));
-      discardRest(req, limit, DISCARD_MS);
       return;
     }
     const out = await this.dispatcher.handleText(body.text, { transport: "http" });

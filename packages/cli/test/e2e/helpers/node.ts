@@ -88,11 +88,16 @@ export class TestNode {
     ];
     const proc = spawnZg(this.name, args, { logFile: this.logFile });
     this.proc = proc;
-    // The node logs this line once its RPC server listens.
-    await proc.waitForOutput(/"msg":"chain node started"/, 60_000).catch(async (e: unknown) => {
+    // The node logs "chain node started" once its RPC server listens; the CLI prints "error: …" when it
+    // cannot start (and, for a busy port, then lingers instead of exiting: see the bugs in the tests).
+    const ready = await proc.waitForOutput(/"msg":"chain node started"|^error: .*$/m, 60_000).catch(async (e: unknown) => {
       if (proc.alive) await proc.kill("SIGKILL");
       throw e;
     });
+    if (ready[0].startsWith("error: ")) {
+      await proc.kill("SIGKILL");
+      throw new Error(`${this.name} failed to start: ${ready[0]}`);
+    }
     const chainId = await this.call<string>("eth_chainId");
     if (!/^0x[0-9a-f]+$/.test(chainId)) throw new Error(`${this.name} answered eth_chainId with ${chainId}`);
   }

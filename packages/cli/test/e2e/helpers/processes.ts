@@ -27,8 +27,12 @@ const processes = new Set<TrackedProcess>();
 /** Logs of the processes that ran during the current test, for the failure report. */
 const logsOfTest = new Map<string, string>();
 const tempDirs = new Set<string>();
-/** Pids a test learnt of but did not spawn (a supervisor's children): killed if still alive at cleanup. */
-const foreignPids = new Set<number>();
+/**
+ * Pids not owned by a TrackedProcess (a supervisor's children, short-lived commands), with a string their
+ * command line must contain: they are SIGKILLed at cleanup only if still alive and still that program,
+ * so a recycled pid never hits an unrelated process.
+ */
+const foreignPids = new Map<number, string>();
 
 /** A spawned process whose stdout and stderr go to a log file and can be awaited for a line. */
 export class TrackedProcess {
@@ -36,7 +40,7 @@ export class TrackedProcess {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly logFile: string;
-  /** Resolves once the process has exited (never rejects). */
+  /** Resolves once the process has exited and its output is read (never rejects). */
   readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | null = null;
   private output = "";
@@ -58,8 +62,9 @@ export class TrackedProcess {
     };
     this.child.stdout!.on("data", onData);
     this.child.stderr!.on("data", onData);
+    // "close", not "exit": by then all of the output has been read.
     this.exited = new Promise((resolve) => {
-      this.child.once("exit", (code, signal) => {
+      this.child.once("close", (code, signal) => {
         this.exitInfo = { code, signal };
         processes.delete(this);
         for (const w of this.waiters) w();
@@ -167,6 +172,12 @@ export function run(command: string, args: string[], opts: { timeoutMs?: number;
         resolve({ code: e ? ((e.code as number | undefined) ?? null) : 0, signal: e?.signal ?? null, stdout, stderr });
       },
     );
+    // Bounded by the timeout; tracked only so a dying worker kills it too.
+    const pid = child.pid;
+    if (pid !== undefined) {
+      foreignPids.set(pid, command);
+      child.once("close", () => foreignPids.delete(pid));
+    }
     child.stdin?.end();
   });
 }
@@ -197,8 +208,23 @@ export function makeTempDir(prefix = "zg-e2e-"): string {
   return dir;
 }
 
-export function trackForeignPid(pid: number): void {
-  foreignPids.add(pid);
+/** A process the test did not spawn but must not leave behind; `marker` is part of its command line. */
+export function trackForeignPid(pid: number, marker = ZG_BIN): void {
+  foreignPids.set(pid, marker);
+}
+
+export function untrackForeignPid(pid: number): void {
+  foreignPids.delete(pid);
+}
+
+/** SIGKILLs `pid` if it is alive and its command line still contains `marker`. */
+function killForeign(pid: number, marker: string): void {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    if (cmdline.includes(marker)) process.kill(pid, "SIGKILL");
+  } catch {
+    // gone, or not ours to judge
+  }
 }
 
 export function isPidAlive(pid: number): boolean {
@@ -221,9 +247,7 @@ export function tailOf(file: string, lines: number): string {
 /** Stops every tracked process (SIGTERM, then SIGKILL) and removes the temp directories. */
 export async function cleanupAll(): Promise<void> {
   await Promise.all([...processes].map((p) => p.stop(10_000)));
-  for (const pid of foreignPids) {
-    if (isPidAlive(pid)) process.kill(pid, "SIGKILL");
-  }
+  for (const [pid, marker] of foreignPids) killForeign(pid, marker);
   foreignPids.clear();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
@@ -243,13 +267,7 @@ function installExitHandlers(): void {
   exitHandlersInstalled = true;
   const killAll = () => {
     for (const p of processes) p.child.kill("SIGKILL");
-    for (const pid of foreignPids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    for (const [pid, marker] of foreignPids) killForeign(pid, marker);
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   };
   process.once("exit", killAll);
@@ -269,10 +287,11 @@ function installExitHandlers(): void {
  */
 export function useE2ECleanup(): void {
   installExitHandlers();
-  beforeEach(({ onTestFailed }) => {
+  beforeEach(({ onTestFailed, task }) => {
     logsOfTest.clear();
     for (const p of processes) logsOfTest.set(`${p.name} (pid ${p.pid})`, p.logFile);
-    onTestFailed(() => printTails());
+    // An `it.fails` test fails on purpose; its logs are noise.
+    if (!task.fails) onTestFailed(() => printTails());
   });
   afterAll(async () => {
     await cleanupAll();
