@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { signTx } from "@zerog/chain";
+import { NODE_RUNTIME_FLAGS } from "@zerog/cli";
 import { contracts } from "@zerog/contracts";
 import { bytesToHex, hexToBytes, JsonRpcClient, keccak256, rlpEncode } from "@zerog/core";
 import { encodeDeployData, encodeFunctionData } from "viem";
@@ -65,7 +66,7 @@ export async function startZerog(accounts: Sender[], opts: { blockTime: number; 
   );
   const port = await freePort();
   const zg = join(dirname(require.resolve("@zerog/cli/package.json")), "dist/bin/zg.js");
-  const nodeArgs = opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}`] : [];
+  const nodeArgs = [...NODE_RUNTIME_FLAGS, ...(opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}`] : [])];
   const child = spawn(
     process.execPath,
     [
@@ -82,6 +83,7 @@ export async function startZerog(accounts: Sender[], opts: { blockTime: number; 
       "--log.level",
       process.env.ZG_BENCH_LOG ?? "warn",
       ...(process.env.ZG_BENCH_LOG_FILE ? ["--log.file", process.env.ZG_BENCH_LOG_FILE] : []),
+      ...(process.env.ZG_BENCH_NODE_ARGS ? process.env.ZG_BENCH_NODE_ARGS.split(" ") : []),
     ],
     { stdio: ["ignore", "inherit", "inherit"] },
   );

@@ -37,6 +37,11 @@ export function registerNodeCommands(program: Command): void {
     )
     .option("--producer.coinbase <address>", "address receiving priority fees")
     .option("--no-producer.enabled", "do not produce blocks (read-only node)")
+    .option(
+      "--recovery.workers <n>",
+      "worker threads recovering transaction senders (default: cores − 1; 0 = main thread)",
+      intArg("--recovery.workers", 0, 64),
+    )
     .option("--log.level <level>", "fatal|error|warn|info|debug|trace|silent (default: info)")
     .option("--log.file <file>", "write JSON logs to this file instead of stdout")
     .option("--no-metrics", "do not collect Prometheus metrics (/metrics)")
