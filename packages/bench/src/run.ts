@@ -146,6 +146,6 @@ if (!args.only || args.only === "anvil") await measure(() => startAnvil(N, { blo
 if (rows.length > 0) console.log("\n| target | workload | txs | seconds | tx/s | vs anvil | note |\n|---|---|---:|---:|---:|---:|---|");
 for (const r of rows.length > 0 ? rows : []) {
   const anvil = rows.find((x) => x.target === "anvil" && x.workload === r.workload);
-  const ratio = anvil && r.target !== "anvil" ? `${(r.tps / anvil.tps).toFixed(2)}x` : "";
+  const ratio = anvil && r.target === "zerog" ? `${(r.tps / anvil.tps).toFixed(2)}x` : "";
   console.log(`| ${r.target} | ${r.workload} | ${r.txs} | ${r.seconds.toFixed(2)} | ${r.tps.toFixed(0)} | ${ratio} | ${r.note} |`);
 }
