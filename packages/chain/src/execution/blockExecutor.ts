@@ -91,7 +91,9 @@ export class BlockExecutor {
     const sender = this.state.readAccount(tx.sender, senderHex);
     validateTxAgainstAccount(tx, sender, this.env.baseFeePerGas, { exactNonce: true });
     const price = effectiveGasPrice(tx, this.env.baseFeePerGas);
-    const outcome = this.isPlainTransfer(tx) ? this.applyTransfer(tx, senderHex, sender ?? emptyAccount(), price) : await this.applyCall(tx, price);
+    const outcome = this.isPlainTransfer(tx)
+      ? this.applyTransfer(tx, senderHex, sender ?? emptyAccount(), price)
+      : await this.applyCall(tx, price);
     this.gasUsed += outcome.gasUsed;
     outcome.cumulativeGasUsed = this.gasUsed;
     return outcome;
