@@ -3,6 +3,7 @@ import {
   bytesToBigInt,
   concatBytes,
   keccak256,
+  privateKeyToAddressBytes,
   type RLPDecoded,
   type RLPInput,
   recoverAddressBytes,
@@ -187,7 +188,8 @@ export function signTx(tx: UnsignedTx, privateKey: Uint8Array): SignedTx {
   } else {
     raw = concatBytes(Uint8Array.of(tx.type), rlpEncode([...fields, recovery, r, s]));
   }
-  return decodeTx(raw);
+  // The signer is known: derive the sender from the key instead of recovering it (4x cheaper).
+  return Object.assign(parseTx(raw), { sender: privateKeyToAddressBytes(privateKey) });
 }
 
 function unsignedFields(tx: UnsignedTx): RLPInput[] {
