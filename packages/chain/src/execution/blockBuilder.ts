@@ -11,6 +11,8 @@ import type { Block } from "./engine.js";
 /** A block after execution: everything needed to check it against a header and to commit it. */
 export interface ExecutedBlock {
   block: Block;
+  /** The decision's commit, set by finalizeBlock when consensus supplies it. */
+  commit?: Uint8Array;
   receipts: Receipt[];
   diff: StateDiff;
   /** State writes from `StateDB.apply`; recomputed if another block was applied meanwhile. */

@@ -17,8 +17,11 @@ export interface ExecutionEngine {
   prepareProposal(params: ProposalParams): Promise<ProposalResult>;
   /** Checks a proposed block by executing it; accepting means its header matches the execution. */
   processProposal(block: Block): Promise<ProcessResult>;
-  /** Executes (or reuses the execution of) the decided block; it becomes the block to commit. */
-  finalizeBlock(block: Block): Promise<FinalizeResult>;
+  /**
+   * Executes (or reuses the execution of) the decided block; it becomes the block to commit.
+   * `decision.commit` is consensus's proof of the decision (stored with the block for syncing peers).
+   */
+  finalizeBlock(block: Block, decision?: Decision): Promise<FinalizeResult>;
   /** Durably stores the finalized block and makes it the head. */
   commit(): Promise<ChainHead>;
 }
@@ -27,6 +30,28 @@ export interface Block {
   header: BlockHeader;
   hash: Uint8Array;
   txs: SignedTx[];
+  /** Proven validator misbehaviour the block records (the header's extraData commits to it). */
+  misbehavior?: Misbehavior[];
+}
+
+/** Consensus-proven misbehaviour for the application to act on (slashing), as ABCI++'s `Misbehavior`. */
+export interface Misbehavior {
+  kind: "duplicate-vote";
+  /** The offending validator's address. */
+  validator: Uint8Array;
+  /** Height of the offence. */
+  height: bigint;
+  /** The validator's power then, and the total. */
+  power: bigint;
+  totalPower: bigint;
+  /** The encoded evidence (consensus decodes and verifies it; execution stores it). */
+  evidence: Uint8Array;
+}
+
+/** What consensus hands execution with a decided block. */
+export interface Decision {
+  /** The encoded commit (aggregated precommits) that decided the block. */
+  commit: Uint8Array;
 }
 
 /** The block builder's view of the mempool: best transaction first, nonce order per sender. */
@@ -48,6 +73,8 @@ export interface ProposalParams {
   /** Stop adding transactions once building took this long (ms), so block times hold under load. */
   maxBuildMs?: number;
   maxTxs?: number;
+  /** Misbehaviour to record in the block. */
+  misbehavior?: Misbehavior[];
 }
 
 export interface ProposalResult {
@@ -67,6 +94,8 @@ export interface FinalizeResult {
 /** Delivered after every commit: to RPC subscriptions, filters and the mempool. */
 export interface CommittedBlock {
   block: Block;
+  /** The decision's commit, when consensus supplied one. */
+  commit?: Uint8Array;
   receipts: Receipt[];
   size: number;
 }

@@ -1,6 +1,7 @@
 import type { Common } from "@ethereumjs/common";
-import { bytesToHex, type KVStore, type Logger, MemoryStore, type Metrics } from "@zerog/core";
+import { bytesToHex, equalsBytes, type KVStore, type Logger, MemoryStore, type Metrics } from "@zerog/core";
 import type { BlockHeader } from "../block/header.js";
+import { MISBEHAVIOR_MARKER, misbehaviorCommitment } from "../block/misbehavior.js";
 import { ChainError, ChainErrorCode, TxError } from "../errors.js";
 import { BlockState } from "../state/blockState.js";
 import { StateDB, type StateDBOptions } from "../state/stateDB.js";
@@ -20,7 +21,16 @@ import {
 import type { BlockEnv } from "./blockEnv.js";
 import { BlockExecutor } from "./blockExecutor.js";
 import { createChainCommon } from "./common.js";
-import type { Block, CommittedBlock, ExecutionEngine, FinalizeResult, ProcessResult, ProposalParams, ProposalResult } from "./engine.js";
+import type {
+  Block,
+  CommittedBlock,
+  Decision,
+  ExecutionEngine,
+  FinalizeResult,
+  ProcessResult,
+  ProposalParams,
+  ProposalResult,
+} from "./engine.js";
 import { type Genesis, genesisHeader, genesisState } from "./genesis.js";
 
 export interface ExecutionOptions {
@@ -116,7 +126,7 @@ export class Execution implements ExecutionEngine {
       genesisState(this.genesis, genesis);
       const { ops } = this.stateDB.apply(genesis.diff());
       const stored: StoredBlock = { hash: expected.hash, header: expected.header, txHashes: [], size: blockSize(expected.header, []) };
-      await this.db.batch([...ops, ...this.store.blockOps(stored, [], [], true)]);
+      await this.db.batch([...ops, ...this.store.blockOps(stored, [], [], {}, true)]);
       this.stateDB.commitApplied();
       this.headBlock = this.tipBlock = stored;
       this.log.info({ hash: bytesToHex(stored.hash), chainId: Number(this.chainId) }, "genesis written");
@@ -200,7 +210,9 @@ export class Execution implements ExecutionEngine {
       }
     }
     const sealStarted = performance.now();
-    const executed = this.seal(env, txs, outcomes.map(outcomeToReceipt), state, this.opts.extraData);
+    const misbehavior = p.misbehavior ?? [];
+    const extraData = misbehavior.length > 0 ? misbehaviorCommitment(misbehavior) : this.opts.extraData;
+    const executed = this.seal(env, txs, outcomes.map(outcomeToReceipt), state, extraData, misbehavior);
     this.log.debug(
       {
         height: Number(p.height),
@@ -220,7 +232,7 @@ export class Execution implements ExecutionEngine {
     return reason === undefined ? { accept: true } : { accept: false, reason };
   }
 
-  async finalizeBlock(block: Block): Promise<FinalizeResult> {
+  async finalizeBlock(block: Block, decision?: Decision): Promise<FinalizeResult> {
     const key = hashKey(block.hash);
     if (!this.executed.has(key)) {
       const reason = await this.executeBlock(block);
@@ -236,6 +248,7 @@ export class Execution implements ExecutionEngine {
       executed.stateOps = this.stateDB.apply(executed.diff).ops;
       this.stagedHash = key;
     }
+    if (decision) executed.commit = decision.commit;
     this.finalized = executed;
     return { receipts: executed.receipts, stateRoot: block.header.stateRoot, gasUsed: block.header.gasUsed };
   }
@@ -254,7 +267,7 @@ export class Execution implements ExecutionEngine {
     }
     const { block, receipts, size } = f;
     const stored: StoredBlock = { hash: block.hash, header: block.header, txHashes: block.txs.map((t) => t.hash), size };
-    const ops = [...f.stateOps, ...this.store.blockOps(stored, block.txs, receipts)];
+    const ops = [...f.stateOps, ...this.store.blockOps(stored, block.txs, receipts, { commit: f.commit, misbehavior: block.misbehavior })];
     this.stateDB.commitApplied();
     this.tipBlock = stored;
     this.recentHashes.set(stored.header.number, stored.hash);
@@ -262,7 +275,7 @@ export class Execution implements ExecutionEngine {
     this.executed.clear();
     this.stagedHash = null;
     this.finalized = null;
-    const committed: CommittedBlock = { block, receipts, size };
+    const committed: CommittedBlock = { block, receipts, size, ...(f.commit ? { commit: f.commit } : {}) };
     this.notify(this.tipListeners, committed);
     const write = this.writeQueue.then(async () => {
       const started = performance.now();
@@ -305,6 +318,14 @@ export class Execution implements ExecutionEngine {
     if (bytesToHex(h.parentHash) !== bytesToHex(parent.hash)) return "parent hash is not the head";
     if (h.timestamp < parent.header.timestamp) return "timestamp before the parent's";
     if (h.coinbase.length !== 20) return "coinbase is not an address";
+    const misbehavior = block.misbehavior ?? [];
+    if (
+      misbehavior.length > 0
+        ? !equalsBytes(h.extraData, misbehaviorCommitment(misbehavior))
+        : h.extraData[0] === MISBEHAVIOR_MARKER && h.extraData.length === 33
+    ) {
+      return "extraData does not commit to the block's misbehaviour list";
+    }
     const started = performance.now();
     const env = this.blockEnv(h.number, h.timestamp, h.coinbase);
     const state = new BlockState(this.stateDB);
@@ -318,7 +339,7 @@ export class Execution implements ExecutionEngine {
         return `transaction ${i} (${bytesToHex(tx.hash)}) is invalid: ${e.message}`;
       }
     }
-    const executed = this.seal(env, block.txs, outcomes.map(outcomeToReceipt), state, h.extraData);
+    const executed = this.seal(env, block.txs, outcomes.map(outcomeToReceipt), state, h.extraData, block.misbehavior ?? []);
     this.metrics?.exec.observe((performance.now() - started) / 1000);
     const mismatch = headerMismatch(h, executed.block.header);
     if (mismatch !== undefined || hashKey(executed.block.hash) !== hashKey(block.hash)) {
@@ -337,11 +358,13 @@ export class Execution implements ExecutionEngine {
     receipts: ExecutedBlock["receipts"],
     state: BlockState,
     extraData: Uint8Array,
+    misbehavior: Block["misbehavior"] & object,
   ): ExecutedBlock {
     const diff = state.diff();
     const { root, ops } = this.stateDB.apply(diff);
     const header: BlockHeader = makeHeader(this.tipBlock.hash, env, extraData, root, executionHeaderFields(txs, receipts));
     const block = blockFromHeader(header, txs);
+    if (misbehavior.length > 0) block.misbehavior = misbehavior;
     const executed: ExecutedBlock = { block, receipts, diff, stateOps: ops, size: blockSize(header, txs) };
     const key = hashKey(block.hash);
     this.executed.set(key, executed);

@@ -18,6 +18,10 @@ export const Table = {
   LOG_ADDRESS: 0x07,
   /** topic (32) ‖ height (8) → nothing: which blocks have logs with a topic. */
   LOG_TOPIC: 0x08,
+  /** height → the commit (aggregated precommits) that decided the block. */
+  COMMIT: 0x09,
+  /** height → misbehaviour recorded by the block. */
+  MISBEHAVIOR: 0x0a,
   /** Latest flat state: address → account. */
   ACCOUNT: 0x10,
   /** Latest flat state: address ‖ slot → value. */

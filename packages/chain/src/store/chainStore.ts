@@ -1,7 +1,9 @@
 import { type BatchOp, bytesToBigInt, bytesToHex, type KVStore, type RLPDecoded, rlpDecode, rlpEncode, tableKey } from "@zerog/core";
 import { type BlockHeader, decodeHeader, encodeHeader } from "../block/header.js";
+import { decodeMisbehavior, encodeMisbehavior } from "../block/misbehavior.js";
 import { decodeReceipts, encodeReceipts, type Receipt } from "../block/receipt.js";
 import { ChainError, ChainErrorCode } from "../errors.js";
+import type { Misbehavior } from "../execution/engine.js";
 import { heightKey, metaKey, Table } from "../state/tables.js";
 import { parseTx, type SignedTx } from "../tx/transaction.js";
 
@@ -89,8 +91,25 @@ export class ChainStore {
     return raw ? decodeReceipts(raw) : undefined;
   }
 
+  /** The commit that decided block `height` (absent for genesis and blocks from a single producer). */
+  commit(height: bigint): Uint8Array | undefined {
+    return this.db.get(tableKey(Table.COMMIT, heightKey(height)));
+  }
+
+  /** Misbehaviour block `height` recorded. */
+  misbehavior(height: bigint): Misbehavior[] {
+    const raw = this.db.get(tableKey(Table.MISBEHAVIOR, heightKey(height)));
+    return raw ? decodeMisbehavior(raw) : [];
+  }
+
   /** The writes that store `block` as the new canonical head. */
-  blockOps(block: StoredBlock, txs: readonly SignedTx[], receipts: readonly Receipt[], isGenesis = false): BatchOp[] {
+  blockOps(
+    block: StoredBlock,
+    txs: readonly SignedTx[],
+    receipts: readonly Receipt[],
+    extra: { commit?: Uint8Array | undefined; misbehavior?: Misbehavior[] | undefined } = {},
+    isGenesis = false,
+  ): BatchOp[] {
     const headerRlp = encodeHeader(block.header);
     const ops: BatchOp[] = [
       { type: "put", key: tableKey(Table.BLOCK, block.hash), value: rlpEncode([headerRlp, block.txHashes, block.size]) },
@@ -102,6 +121,10 @@ export class ChainStore {
       ops.push({ type: "put", key: tableKey(Table.TX_INDEX, tx.hash), value: rlpEncode([block.header.number, i, tx.sender, tx.raw]) });
     }
     if (isGenesis) ops.push({ type: "put", key: GENESIS_KEY, value: block.hash });
+    const h = heightKey(block.header.number);
+    if (extra.commit) ops.push({ type: "put", key: tableKey(Table.COMMIT, h), value: extra.commit });
+    if (extra.misbehavior?.length)
+      ops.push({ type: "put", key: tableKey(Table.MISBEHAVIOR, h), value: encodeMisbehavior(extra.misbehavior) });
     return ops;
   }
 

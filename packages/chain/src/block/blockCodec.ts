@@ -1,0 +1,41 @@
+import { keccak256, type RLPDecoded, rlpDecode, rlpEncode } from "@zerog/core";
+import { ChainError, ChainErrorCode } from "../errors.js";
+import type { Block } from "../execution/engine.js";
+import { type ParsedTx, parseTx } from "../tx/transaction.js";
+import { decodeHeader, encodeHeader } from "./header.js";
+import { decodeMisbehavior, encodeMisbehavior } from "./misbehavior.js";
+
+/** A block as it travels between nodes: header, raw transactions, misbehaviour. */
+export function encodeBlock(block: Block): Uint8Array {
+  return rlpEncode([encodeHeader(block.header), block.txs.map((t) => t.raw), encodeMisbehavior(block.misbehavior ?? [])]);
+}
+
+/** A decoded block whose transactions still need their senders (`SenderRecovery`). */
+export interface DecodedBlock {
+  block: Omit<Block, "txs">;
+  txs: ParsedTx[];
+}
+
+/** Strict decoding of untrusted bytes; any malformed part is a `CHAIN_INVALID_BLOCK` error. */
+export function decodeBlock(bytes: Uint8Array): DecodedBlock {
+  try {
+    const d = rlpDecode(bytes);
+    if (!Array.isArray(d) || d.length !== 3) throw new Error("block must be [header, txs, misbehavior]");
+    const [headerRlp, txs, mis] = d as [RLPDecoded, RLPDecoded, RLPDecoded];
+    if (Array.isArray(headerRlp) || !Array.isArray(txs) || Array.isArray(mis)) throw new Error("block fields have the wrong shape");
+    const header = decodeHeader(headerRlp);
+    const parsed = txs.map((t) => {
+      if (Array.isArray(t)) throw new Error("transaction must be bytes");
+      return parseTx(t);
+    });
+    const misbehavior = decodeMisbehavior(mis);
+    const block: Omit<Block, "txs"> = { header, hash: keccak256(headerRlp) };
+    if (misbehavior.length > 0) block.misbehavior = misbehavior;
+    return { block, txs: parsed };
+  } catch (e) {
+    throw new ChainError(
+      { code: ChainErrorCode.INVALID_BLOCK, height: -1n, reason: (e as Error).message },
+      `undecodable block: ${(e as Error).message}`,
+    );
+  }
+}
