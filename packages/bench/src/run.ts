@@ -5,6 +5,7 @@ import { contracts } from "@zerog/contracts";
 import { hexToBytes, keccak256, rlpEncode } from "@zerog/core";
 import { encodeDeployData, encodeFunctionData } from "viem";
 import { executionOnly } from "./executionOnly.js";
+import { type LatencyResult, measureFinality } from "./finality.js";
 import { benchKV } from "./kvStores.js";
 import { runLoad } from "./rpcLoad.js";
 import { nonces, setupToken, startAnvil, startZerog, type Target } from "./targets.js";
@@ -35,6 +36,7 @@ interface Row {
   note: string;
 }
 const rows: Row[] = [];
+const latencyRows: ({ target: string } & LatencyResult)[] = [];
 
 async function measure(start: () => Promise<Target>): Promise<void> {
   const t = await start();
@@ -66,6 +68,11 @@ async function measure(start: () => Promise<Target>): Promise<void> {
       note: r.rejected ? `${r.rejected} rejected: ${r.firstError}` : `sent in ${(r.sendMs / 1000).toFixed(2)} s`,
     });
     console.log(`  ${t.name} ${erc20.name}: ${r.tps.toFixed(0)} tx/s`);
+    n = await nonces(t.url, accounts);
+    const probes = nativeTransfers(accounts.slice(0, 1), 100, () => n[0]!).txs;
+    const lat = await measureFinality(t.url, probes, { gapMs: 50, pollMs: 5 });
+    latencyRows.push({ target: t.name, ...lat });
+    console.log(`  ${t.name} finality at light load: p50 ${lat.p50.toFixed(0)} ms, p99 ${lat.p99.toFixed(0)} ms`);
   } finally {
     await t.stop();
   }
@@ -148,4 +155,12 @@ for (const r of rows.length > 0 ? rows : []) {
   const anvil = rows.find((x) => x.target === "anvil" && x.workload === r.workload);
   const ratio = anvil && r.target === "zerog" ? `${(r.tps / anvil.tps).toFixed(2)}x` : "";
   console.log(`| ${r.target} | ${r.workload} | ${r.txs} | ${r.seconds.toFixed(2)} | ${r.tps.toFixed(0)} | ${ratio} | ${r.note} |`);
+}
+
+if (latencyRows.length > 0) {
+  console.log(
+    "\n| target | finality at light load (send → receipt), 100 txs 50 ms apart | p50 ms | p99 ms | max ms |\n|---|---|---:|---:|---:|",
+  );
+  for (const l of latencyRows)
+    console.log(`| ${l.target} | ${l.samples} samples | ${l.p50.toFixed(0)} | ${l.p99.toFixed(0)} | ${l.max.toFixed(0)} |`);
 }
