@@ -22,6 +22,8 @@ export const Table = {
   COMMIT: 0x09,
   /** height → misbehaviour recorded by the block. */
   MISBEHAVIOR: 0x0a,
+  /** keccak256(evidence) → height that recorded it (each evidence is committed once). */
+  EVIDENCE_INDEX: 0x0b,
   /** Latest flat state: address → account. */
   ACCOUNT: 0x10,
   /** Latest flat state: address ‖ slot → value. */

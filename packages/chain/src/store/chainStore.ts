@@ -1,4 +1,14 @@
-import { type BatchOp, bytesToBigInt, bytesToHex, type KVStore, type RLPDecoded, rlpDecode, rlpEncode, tableKey } from "@zerog/core";
+import {
+  type BatchOp,
+  bytesToBigInt,
+  bytesToHex,
+  type KVStore,
+  keccak256,
+  type RLPDecoded,
+  rlpDecode,
+  rlpEncode,
+  tableKey,
+} from "@zerog/core";
 import { type BlockHeader, decodeHeader, encodeHeader } from "../block/header.js";
 import { decodeMisbehavior, encodeMisbehavior } from "../block/misbehavior.js";
 import { decodeReceipts, encodeReceipts, type Receipt } from "../block/receipt.js";
@@ -100,6 +110,12 @@ export class ChainStore {
   misbehavior(height: bigint): Misbehavior[] {
     const raw = this.db.get(tableKey(Table.MISBEHAVIOR, heightKey(height)));
     return raw ? decodeMisbehavior(raw) : [];
+  }
+
+  /** The height that recorded this evidence, if any block did. */
+  evidenceHeight(evidence: Uint8Array): bigint | undefined {
+    const raw = this.db.get(tableKey(Table.EVIDENCE_INDEX, keccak256(evidence)));
+    return raw ? bytesToBigInt(raw) : undefined;
   }
 
   /** The writes that store `block` as the new canonical head. */

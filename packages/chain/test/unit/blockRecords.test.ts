@@ -81,6 +81,8 @@ describe("blocks carry misbehaviour and commits", () => {
     expect(ex.store.commit(1n)).toEqual(Uint8Array.of(0xc0, 0xff, 0xee));
     expect(ex.store.misbehavior(1n)).toEqual([mis]);
     expect(ex.store.misbehavior(0n)).toEqual([]);
+    expect(ex.store.evidenceHeight(mis.evidence)).toBe(1n);
+    expect(ex.store.evidenceHeight(Uint8Array.of(9))).toBeUndefined();
   });
 
   it("refuses undecodable block bytes with a coded error", () => {
