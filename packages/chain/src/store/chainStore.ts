@@ -139,8 +139,10 @@ export class ChainStore {
     if (isGenesis) ops.push({ type: "put", key: GENESIS_KEY, value: block.hash });
     const h = heightKey(block.header.number);
     if (extra.commit) ops.push({ type: "put", key: tableKey(Table.COMMIT, h), value: extra.commit });
-    if (extra.misbehavior?.length)
+    if (extra.misbehavior?.length) {
       ops.push({ type: "put", key: tableKey(Table.MISBEHAVIOR, h), value: encodeMisbehavior(extra.misbehavior) });
+      for (const m of extra.misbehavior) ops.push({ type: "put", key: tableKey(Table.EVIDENCE_INDEX, keccak256(m.evidence)), value: h });
+    }
     return ops;
   }
 
