@@ -10,6 +10,7 @@ import { registerFilterMethods } from "./filters.js";
 import { registerLogMethods } from "./logQuery.js";
 import { registerMiscMethods } from "./miscApi.js";
 import { registerSubscriptionMethods } from "./subscriptions.js";
+import { registerZgMethods } from "./zgApi.js";
 
 /** Registers the chain's Ethereum JSON-RPC on `server`; returns a function that releases its timers. */
 export function registerChainRPC(server: JsonRpcServer, opts: Partial<ChainRPCOptions>, deps: ChainRPCDeps): () => void {
@@ -22,6 +23,7 @@ export function registerChainRPC(server: JsonRpcServer, opts: Partial<ChainRPCOp
   registerDebugMethods(server, ctx);
   registerFeeMethods(server, ctx, new FeeOracle(ctx.execution));
   registerLogMethods(server, ctx);
+  registerZgMethods(server, ctx);
   disposers.push(registerFilterMethods(server, ctx), registerSubscriptionMethods(server, ctx));
   return () => {
     for (const d of disposers) d();
