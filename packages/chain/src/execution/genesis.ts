@@ -1,4 +1,14 @@
-import { type Address, bytesToHex, EMPTY_TRIE_ROOT, hexToBytes, isAddress, isHex, padLeft, toChecksumAddress } from "@zerog/core";
+import {
+  type Address,
+  bytesToHex,
+  EMPTY_TRIE_ROOT,
+  hexToBytes,
+  isAddress,
+  isHex,
+  keccak256,
+  padLeft,
+  toChecksumAddress,
+} from "@zerog/core";
 import { BLOOM_BYTES } from "../block/bloom.js";
 import type { BlockHeader } from "../block/header.js";
 import { ChainError, ChainErrorCode } from "../errors.js";
@@ -10,6 +20,16 @@ export interface GenesisAccount {
   nonce?: bigint;
   code?: Uint8Array;
   storage?: Map<string, Uint8Array>;
+}
+
+/** A validator of the genesis set: its BLS12-381 public key (48 bytes) and voting power. */
+export interface GenesisValidator {
+  /** keccak256(publicKey)[12:]. */
+  address: Uint8Array;
+  publicKey: Uint8Array;
+  power: bigint;
+  /** A human name for logs and the devnet manifest. */
+  name?: string;
 }
 
 /** A chain's genesis: parameters plus initial state. JSON form in `parseGenesis`. */
@@ -25,6 +45,8 @@ export interface Genesis {
   alloc: Map<Address, GenesisAccount>;
   /** Contracts deployed in genesis, by name (listed by `zg_systemContracts`). */
   systemContracts: Map<string, Address>;
+  /** The consensus validator set at height 1 (empty: the single local block producer). */
+  validators: GenesisValidator[];
 }
 
 export const GENESIS_DEFAULTS = {
@@ -82,6 +104,25 @@ export function parseGenesis(json: unknown): Genesis {
     if (!isAddress(addr)) fail(`systemContracts.${name} is not an address`);
     systemContracts.set(name, toChecksumAddress(addr));
   }
+  const validators: GenesisValidator[] = [];
+  const rawValidators = g.validators ?? [];
+  if (!Array.isArray(rawValidators)) fail("validators must be an array of {publicKey, power, name?}");
+  for (const [i, v] of rawValidators.entries()) {
+    if (typeof v !== "object" || v === null) fail(`validators[${i}] must be an object`);
+    const o = v as Record<string, unknown>;
+    const publicKey = bytes(o.publicKey, `validators[${i}].publicKey`);
+    if (publicKey.length !== 48) fail(`validators[${i}].publicKey must be a 48-byte BLS12-381 public key`);
+    const power = quantity(o.power ?? 1, `validators[${i}].power`);
+    if (power === 0n) fail(`validators[${i}].power must be positive`);
+    const address = keccak256(publicKey).subarray(12);
+    if (o.address !== undefined && (!isAddress(o.address) || o.address.toLowerCase() !== bytesToHex(address))) {
+      fail(`validators[${i}].address does not match its public key (expected ${bytesToHex(address)})`);
+    }
+    const entry: GenesisValidator = { address, publicKey, power };
+    if (typeof o.name === "string") entry.name = o.name;
+    if (validators.some((x) => bytesToHex(x.address) === bytesToHex(address))) fail(`validators[${i}] is listed twice`);
+    validators.push(entry);
+  }
   const chainId = quantity(g.chainId, "chainId");
   if (chainId === 0n) fail("chainId must be positive");
   const gasLimit = quantity(g.gasLimit ?? GENESIS_DEFAULTS.gasLimit, "gasLimit");
@@ -95,6 +136,7 @@ export function parseGenesis(json: unknown): Genesis {
     extraData: g.extraData === undefined ? new Uint8Array(0) : bytes(g.extraData, "extraData"),
     alloc,
     systemContracts,
+    validators,
   };
 }
 
@@ -116,6 +158,12 @@ export function genesisToJSON(g: Genesis): Record<string, unknown> {
     minBaseFeePerGas: g.minBaseFeePerGas.toString(),
     extraData: bytesToHex(g.extraData),
     systemContracts: Object.fromEntries(g.systemContracts),
+    validators: g.validators.map((v) => ({
+      address: toChecksumAddress(v.address),
+      publicKey: bytesToHex(v.publicKey),
+      power: v.power.toString(),
+      ...(v.name ? { name: v.name } : {}),
+    })),
     alloc,
   };
 }
