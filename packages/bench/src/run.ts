@@ -143,6 +143,7 @@ console.log(
 );
 if (args.profile) mkdirSync(args.profile, { recursive: true });
 if (args.only === "kv") await measureKV();
+if (args.only === "p2p") await (await import("./p2p.js")).benchP2P();
 if (!args.only || args.only === "engine") await measureExecutionOnly();
 if (!args.only || args.only === "zerog")
   await measure(() =>

@@ -6,7 +6,7 @@ import { decodeHeader, encodeHeader } from "./header.js";
 import { decodeMisbehavior, encodeMisbehavior } from "./misbehavior.js";
 
 /** A block as it travels between nodes: header, raw transactions, misbehaviour. */
-export function encodeBlock(block: Block): Uint8Array {
+export function encodeBlock(block: Pick<Block, "header" | "misbehavior"> & { txs: readonly { raw: Uint8Array }[] }): Uint8Array {
   return rlpEncode([encodeHeader(block.header), block.txs.map((t) => t.raw), encodeMisbehavior(block.misbehavior ?? [])]);
 }
 

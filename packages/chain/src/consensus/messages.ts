@@ -27,7 +27,11 @@ export interface Status {
   round: number;
 }
 
-export type SyncRequest = { kind: "range"; from: bigint; count: number } | { kind: "block"; blockHash: Uint8Array };
+/** Messages of the sync-request channel: block requests, and status announcements. */
+export type SyncRequest =
+  | { kind: "range"; from: bigint; count: number }
+  | { kind: "block"; blockHash: Uint8Array }
+  | { kind: "status"; status: Status };
 
 /** Committed blocks with their commits (encoded block, encoded commit), ascending. */
 export interface SyncResponse {
@@ -42,7 +46,14 @@ export function encodeBlockPart(p: BlockPart): Uint8Array {
 
 export function decodeBlockPart(b: Uint8Array): BlockPart {
   const f = list(b, 6, "block part");
-  const p: BlockPart = { height: big(f[0]), round: num(f[1]), blockHash: bytes(f[2], 32), index: num(f[3]), total: num(f[4]), data: bytes(f[5]) };
+  const p: BlockPart = {
+    height: big(f[0]),
+    round: num(f[1]),
+    blockHash: bytes(f[2], 32),
+    index: num(f[3]),
+    total: num(f[4]),
+    data: bytes(f[5]),
+  };
   if (p.total < 1 || p.total > MAX_PARTS || p.index >= p.total || p.data.length > BLOCK_PART_BYTES) bad("block part out of range");
   return p;
 }
@@ -80,7 +91,9 @@ export function decodeStatus(b: Uint8Array): Status {
 }
 
 export function encodeSyncRequest(r: SyncRequest): Uint8Array {
-  return r.kind === "range" ? rlpEncode([0, r.from, r.count]) : rlpEncode([1, r.blockHash]);
+  if (r.kind === "range") return rlpEncode([0, r.from, r.count]);
+  if (r.kind === "block") return rlpEncode([1, r.blockHash]);
+  return rlpEncode([2, r.status.height, r.status.consensusHeight, r.status.round]);
 }
 
 export function decodeSyncRequest(b: Uint8Array): SyncRequest {
@@ -93,6 +106,7 @@ export function decodeSyncRequest(b: Uint8Array): SyncRequest {
     return { kind: "range", from: big(d[1]), count };
   }
   if (kind === 1 && d.length === 2) return { kind: "block", blockHash: bytes(d[1], 32) };
+  if (kind === 2 && d.length === 4) return { kind: "status", status: { height: big(d[1]), consensusHeight: big(d[2]), round: num(d[3]) } };
   return bad("unknown sync request");
 }
 

@@ -37,7 +37,11 @@ describe("consensus wire messages", () => {
     );
     fc.assert(
       fc.property(height, height, fc.nat({ max: 10_000 }), (a, b, r) => {
-        expect(decodeStatus(encodeStatus({ height: a, consensusHeight: b, round: r }))).toEqual({ height: a, consensusHeight: b, round: r });
+        expect(decodeStatus(encodeStatus({ height: a, consensusHeight: b, round: r }))).toEqual({
+          height: a,
+          consensusHeight: b,
+          round: r,
+        });
       }),
       { seed: 3 },
     );

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { intArg, readJsonFile } from "../config.js";
+import { checkExistingGenesis, devnetValidatorKeys, planDevnet } from "../devnet/layout.js";
 import { type DevnetManifest, writeManifest } from "../devnet/manifest.js";
 import { type RunningProcess, spawnNode, stopProcess, waitReady } from "../devnet/supervisor.js";
 import { deriveAccounts, TEST_MNEMONIC } from "../mnemonic.js";
@@ -13,8 +14,10 @@ export interface DevnetFlags {
   chainId: number;
   accounts: number;
   mnemonic: string;
+  validators: number;
   "rpc.host": string;
   "rpc.port": number;
+  "p2p.port": number;
   "producer.blockTime": number;
   logLevel: string;
 }
@@ -25,11 +28,23 @@ export function registerDevnetCommand(program: Command): void {
     .description("start a local zerog network (data under <datadir>/devnet); Ctrl-C stops it")
     .option("--datadir <dir>", "where zerog keeps its data", ".zerog")
     .option("--reset", "wipe the devnet's data first")
+    .option(
+      "--validators <n>",
+      "validator processes (BFT consensus); with more than one, an RPC full node serves --rpc.port",
+      intArg("--validators", 1, 64),
+      1,
+    )
     .option("--chain-id <id>", "chain id of a new devnet", intArg("--chain-id", 1), 31337)
     .option("--accounts <n>", "funded accounts of the mnemonic", intArg("--accounts", 1, 1000), 10)
     .option("--mnemonic <words>", "mnemonic of the funded accounts", TEST_MNEMONIC)
-    .option("--rpc.host <host>", "JSON-RPC listen address", "127.0.0.1")
-    .option("--rpc.port <port>", "JSON-RPC port (HTTP and WebSocket)", intArg("--rpc.port", 1, 65535), 8545)
+    .option("--rpc.host <host>", "listen address of every node", "127.0.0.1")
+    .option(
+      "--rpc.port <port>",
+      "the devnet's JSON-RPC port (HTTP and WebSocket); validators of a multi-node devnet use the next ports",
+      intArg("--rpc.port", 1, 65535),
+      8545,
+    )
+    .option("--p2p.port <port>", "first p2p port (one per node)", intArg("--p2p.port", 1, 65535), 26656)
     .option("--producer.block-time <ms>", "least time between blocks while transactions wait", intArg("--producer.block-time", 1), 250)
     .option("--log-level <level>", "log level of the nodes", "info")
     .action(async (flags: DevnetFlags) => {
@@ -42,39 +57,29 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   if (f.reset) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const genesisPath = join(dir, "genesis.json");
+  checkExistingGenesis(genesisPath, f.validators);
   if (!existsSync(genesisPath)) {
-    writeFileSync(
-      genesisPath,
-      `${JSON.stringify(buildDevGenesis({ chainId: f.chainId, mnemonic: f.mnemonic, accounts: f.accounts, balance: 10_000n }), null, 2)}\n`,
-    );
+    const validators = devnetValidatorKeys(dir, f.validators);
+    const genesis = buildDevGenesis({ chainId: f.chainId, mnemonic: f.mnemonic, accounts: f.accounts, balance: 10_000n, validators });
+    writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`);
   }
   const chainId = Number((readJsonFile(genesisPath, "genesis") as { chainId: number }).chainId);
   const accounts = deriveAccounts(f.mnemonic, f.accounts).map(({ address, privateKey }) => ({ address, privateKey }));
-  const nodeDir = join(dir, "node0");
-  mkdirSync(nodeDir, { recursive: true });
-  const rpc = `http://${f["rpc.host"]}:${f["rpc.port"]}`;
-  const ws = `ws://${f["rpc.host"]}:${f["rpc.port"]}`;
-  const configPath = join(nodeDir, "config.json");
-  writeFileSync(
-    configPath,
-    `${JSON.stringify(
-      {
-        dataDir: ".",
-        genesis: "../genesis.json",
-        rpc: { host: f["rpc.host"], port: f["rpc.port"] },
-        producer: { enabled: true, blockTime: f["producer.blockTime"], coinbase: accounts[0]!.address },
-        log: { level: f.logLevel },
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const nodes = planDevnet(dir, {
+    validators: f.validators,
+    host: f["rpc.host"],
+    rpcPort: f["rpc.port"],
+    p2pPort: f["p2p.port"],
+    blockTime: f["producer.blockTime"],
+    logLevel: f.logLevel,
+  });
+  const main = nodes[0]!;
   const manifestPath = join(dir, "devnet.json");
   const manifest: DevnetManifest = {
     status: "starting",
     chainId,
-    rpcUrls: [rpc],
-    wsUrls: [ws],
+    rpcUrls: nodes.map((n) => n.rpc),
+    wsUrls: nodes.map((n) => n.ws),
     genesis: genesisPath,
     nodes: [],
     accounts,
@@ -96,32 +101,35 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   process.once("SIGINT", () => void stopAll(0));
   process.once("SIGTERM", () => void stopAll(0));
 
-  const chain = spawnNode({
-    name: "node0",
-    args: ["node", "start", "--config", configPath],
-    logFile: join(nodeDir, "node.log"),
-    readyUrl: rpc,
-  });
-  procs.push(chain);
+  for (const n of nodes) {
+    procs.push(
+      spawnNode({ name: n.name, args: ["node", "start", "--config", n.configPath], logFile: join(n.dir, "node.log"), readyUrl: n.rpc }),
+    );
+  }
   try {
-    await waitReady(chain, 60_000);
+    await Promise.all(procs.map((p) => waitReady(p, 60_000)));
   } catch (e) {
     await stopAll(1, `devnet failed to start: ${(e as Error).message}`);
     return;
   }
-  chain.child.once(
-    "exit",
-    (code, signal) => void stopAll(1, `node0 exited unexpectedly (${signal ?? `code ${code}`}); see ${join(nodeDir, "node.log")}`),
-  );
-  manifest.nodes.push({
-    name: "node0",
-    role: "validator",
-    pid: chain.child.pid!,
-    rpc,
-    ws,
-    dataDir: nodeDir,
-    log: join(nodeDir, "node.log"),
-  });
+  for (const [i, p] of procs.entries()) {
+    const n = nodes[i]!;
+    p.child.once(
+      "exit",
+      (code, signal) => void stopAll(1, `${n.name} exited unexpectedly (${signal ?? `code ${code}`}); see ${join(n.dir, "node.log")}`),
+    );
+    manifest.nodes.push({
+      name: n.name,
+      role: n.role,
+      pid: p.child.pid!,
+      rpc: n.rpc,
+      ws: n.ws,
+      p2p: n.p2p,
+      dataDir: n.dir,
+      log: join(n.dir, "node.log"),
+    });
+  }
+  manifest.rpcUrls = [main.rpc, ...nodes.slice(1).map((n) => n.rpc)];
   manifest.status = "running";
   writeManifest(manifestPath, manifest);
   printBanner(manifest, manifestPath);
@@ -139,7 +147,7 @@ function printBanner(m: DevnetManifest, manifestPath: string): void {
     ...m.accounts.map((a, i) => `  (${i}) ${a.address}  key ${a.privateKey}`),
     "",
     "Nodes:",
-    ...m.nodes.map((n) => `  ${n.name.padEnd(8)} ${n.role.padEnd(10)} pid ${n.pid}  ${n.rpc}  log ${n.log}`),
+    ...m.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.role.padEnd(10)} pid ${String(n.pid).padEnd(7)} ${n.rpc}  log ${n.log}`),
     "",
     "Press Ctrl-C to stop.",
   ];

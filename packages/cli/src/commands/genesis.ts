@@ -11,6 +11,8 @@ export interface DevGenesisParams {
   /** Whole ZG per account. */
   balance: bigint;
   timestamp?: number;
+  /** Consensus validators (BLS public keys); none: a single local block producer. */
+  validators?: { publicKey: string; power: string; name: string }[];
 }
 
 /** A development genesis funding the first accounts of a mnemonic. */
@@ -22,6 +24,7 @@ export function buildDevGenesis(p: DevGenesisParams): Record<string, unknown> {
     timestamp: p.timestamp ?? Math.floor(Date.now() / 1000),
     gasLimit: GENESIS_DEFAULTS.gasLimit,
     alloc,
+    validators: p.validators ?? [],
   });
   return genesisToJSON(genesis);
 }

@@ -37,6 +37,12 @@ export function registerNodeCommands(program: Command): void {
     )
     .option("--producer.coinbase <address>", "address receiving priority fees")
     .option("--no-producer.enabled", "do not produce blocks (read-only node)")
+    .option("--rpc.admin", "serve admin_* methods (peers, partitions); for operators and tests, never on a public port")
+    .option("--p2p.listen.host <host>", "p2p listen address (consensus networks; default 127.0.0.1)")
+    .option("--p2p.listen.port <port>", "p2p port (default 26656)", intArg("--p2p.listen.port", 0, 65535))
+    .option("--p2p.persistent-peers <list>", "comma-separated nodeId@host:port peers to stay connected to")
+    .option("--p2p.seeds <list>", "comma-separated nodeId@host:port seed nodes for peer discovery")
+    .option("--consensus.validator-key-file <file>", "BLS validator key (JSON); without it the node follows consensus as a full node")
     .option(
       "--recovery.workers <n>",
       "worker threads recovering transaction senders (default: cores − 1; 0 = main thread)",
@@ -62,6 +68,16 @@ async function startNode(flags: Record<string, unknown>): Promise<void> {
   if (typeof datadir === "string") fromFlags.dataDir = datadir;
   const merged = mergeOptions<NodeFileConfig & ChainNodeOptions>(defaultChainNodeOptions, file, fromFlags);
   merged.dataDir = resolve(base, merged.dataDir);
+  for (const key of ["persistentPeers", "seeds"] as const) {
+    const v = merged.p2p[key] as unknown;
+    if (typeof v === "string")
+      merged.p2p[key] = v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
+  }
+  if (merged.p2p.nodeKeyFile) merged.p2p.nodeKeyFile = resolve(base, merged.p2p.nodeKeyFile);
+  if (merged.consensus.validatorKeyFile) merged.consensus.validatorKeyFile = resolve(base, merged.consensus.validatorKeyFile);
   if (!["process", "fsync", "unsafe"].includes(merged.db.durability)) {
     throw new CliError(
       { code: CliErrorCode.BAD_ARGUMENT, detail: "db.durability" },

@@ -7,6 +7,8 @@ export interface ManifestNode {
   pid: number;
   rpc: string;
   ws?: string;
+  /** `nodeId@host:port` for p2p (consensus networks). */
+  p2p?: string;
   dataDir: string;
   log: string;
 }

@@ -1,0 +1,244 @@
+/**
+ * BFT consensus across real validator processes on 127.0.0.1: crash faults (one and two of four),
+ * a 2|2 partition at the transport, a late full node, an equivocating validator whose evidence gets
+ * committed, and garbage on the consensus channels. Safety is checked by comparing every height's
+ * block hash across all nodes.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { consensusNetworkId, parseGenesis } from "@zerog/chain";
+import { createSilentLogger, hexToBytes } from "@zerog/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { readValidatorKeyFile } from "../../../chain/src/consensus/blsKeys.js";
+import { decodeCommit, encodeVote, signVote } from "../../../chain/src/consensus/signing.js";
+import { VoteType } from "../../../chain/src/consensus/types.js";
+import { VOTE } from "../../../chain/src/p2p/channels.js";
+import { generateNodeKey } from "../../../chain/src/p2p/nodeKey.js";
+import { PeerManager } from "../../../chain/src/p2p/peerManager.js";
+import { assertNoFork, type NetNode, startNetwork, waitHeight } from "./helpers/network.js";
+import { useE2ECleanup } from "./helpers/node.js";
+import { until } from "./helpers/rpc.js";
+
+useE2ECleanup();
+
+const peers: PeerManager[] = [];
+afterEach(async () => {
+  for (const p of peers.splice(0)) await p.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function maxHeight(nodes: NetNode[]): Promise<number> {
+  return Math.max(...(await Promise.all(nodes.map((n) => n.height().catch(() => 0)))));
+}
+
+/** Connects an in-process peer (the test itself) to the given nodes, on the network's id. */
+async function joinAsPeer(genesisPath: string, nodes: NetNode[]): Promise<PeerManager> {
+  const genesis = parseGenesis(JSON.parse(readFileSync(genesisPath, "utf8")));
+  const pm = new PeerManager(
+    { listen: { host: "127.0.0.1", port: 0 }, networkId: consensusNetworkId(genesis), persistentPeers: nodes.map((n) => n.plan.p2p) },
+    { logger: createSilentLogger(), metrics: null, nodeKey: generateNodeKey() },
+  );
+  peers.push(pm);
+  await pm.start();
+  await until(
+    "the test peer to connect",
+    async () => (nodes.every((n) => pm.peers().some((p) => p.id === n.id)) ? true : undefined),
+    15_000,
+  );
+  return pm;
+}
+
+describe("BFT consensus with four validator processes", () => {
+  it("keeps committing with one validator killed; the restarted one catches up and signs again", async () => {
+    const net = await startNetwork({ validators: 4 });
+    const [v0, v1, v2, v3] = net.validators as [NetNode, NetNode, NetNode, NetNode];
+    await waitHeight(net.validators, 3);
+    await v3.kill("SIGKILL");
+    const before = await maxHeight([v0, v1, v2]);
+    await waitHeight([v0, v1, v2], before + 3);
+    await v3.start();
+    const target = (await maxHeight([v0, v1, v2])) + 2;
+    await waitHeight([v3], target, 60_000);
+    // Its precommit is in a later commit: it is back in consensus, not just following.
+    await until(
+      "validator-3 to sign a commit again",
+      async () => {
+        const h = await v0.height();
+        const c = await v0.call<{ commit: string } | null>("zg_getCommit", [`0x${h.toString(16)}`]);
+        if (!c) return undefined;
+        const signers = decodeCommit(hexToBytes(c.commit)).signers;
+        return signers[0]! & (1 << 3) ? true : undefined;
+      },
+      30_000,
+      200,
+    );
+    await assertNoFork(net.validators, await maxHeight(net.validators));
+  });
+
+  it("stops with two of four killed (no commit, no fork) and resumes when they return", async () => {
+    const net = await startNetwork({ validators: 4 });
+    const [v0, v1, v2, v3] = net.validators as [NetNode, NetNode, NetNode, NetNode];
+    await waitHeight(net.validators, 2);
+    await Promise.all([v2.kill("SIGKILL"), v3.kill("SIGKILL")]);
+    await sleep(1_000);
+    const stuck = await maxHeight([v0, v1]);
+    await sleep(4_000);
+    expect(await maxHeight([v0, v1])).toBeLessThanOrEqual(stuck + 1);
+    await Promise.all([v2.start(), v3.start()]);
+    await waitHeight(net.validators, stuck + 3, 60_000);
+    await assertNoFork(net.validators, await maxHeight(net.validators));
+  });
+
+  it("survives a 2|2 partition at the transport: no conflicting commits, progress after healing", async () => {
+    const net = await startNetwork({ validators: 4 });
+    const [v0, v1, v2, v3] = net.validators as [NetNode, NetNode, NetNode, NetNode];
+    await waitHeight(net.validators, 2);
+    const sides: [NetNode[], NetNode[]] = [
+      [v0, v1],
+      [v2, v3],
+    ];
+    const setPartition = async (blocked: boolean) => {
+      for (const [a, b] of [sides, [sides[1], sides[0]]] as [NetNode[], NetNode[]][]) {
+        for (const x of a) for (const y of b) await x.call("admin_setPeerBlocked", [y.id, blocked]);
+      }
+    };
+    await setPartition(true);
+    await sleep(1_000);
+    const during = await maxHeight(net.validators);
+    await sleep(4_000);
+    expect(await maxHeight(net.validators)).toBeLessThanOrEqual(during + 1);
+    await setPartition(false);
+    await waitHeight(net.validators, during + 3, 60_000);
+    await assertNoFork(net.validators, await maxHeight(net.validators));
+  });
+
+  it("a full node started late syncs to the head and serves the validators' state root", async () => {
+    const net = await startNetwork({ validators: 4, fullNode: true, startFullNode: false });
+    const rpcNode = net.nodes.find((n) => n.plan.role === "rpc")!;
+    const v0 = net.validators[0]!;
+    // Some state to sync: a transfer through a validator.
+    await v0.call("eth_sendRawTransaction", [
+      // A pre-signed legacy transfer from the first test account (chain id 31337, nonce 0).
+      await signedTransfer(),
+    ]);
+    await waitHeight(net.validators, 6);
+    await rpcNode.start();
+    const target = await v0.height();
+    await waitHeight([rpcNode], target, 60_000);
+    const [a, b] = await Promise.all(
+      [v0, rpcNode].map((n) => n.call<{ stateRoot: string; hash: string }>("eth_getBlockByNumber", [`0x${target.toString(16)}`, false])),
+    );
+    expect(b.hash).toBe(a.hash);
+    expect(b.stateRoot).toBe(a.stateRoot);
+    expect(await rpcNode.call<string>("eth_getBalance", ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "latest"])).toBe(
+      await v0.call<string>("eth_getBalance", ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "latest"]),
+    );
+  });
+});
+
+describe("byzantine and malformed peers", () => {
+  it("commits evidence of a validator that votes twice at one height", async () => {
+    // Three honest processes; the test itself holds validator-3's key and equivocates.
+    const net = await startNetwork({ validators: 4, startOnly: 3 });
+    const honest = net.validators.slice(0, 3);
+    await waitHeight(honest, 2);
+    const pm = await joinAsPeer(net.genesisPath, honest);
+    const key = readValidatorKeyFile(join(net.dir, "validator-3", "validator_key.json"));
+    const index = validatorIndex(net.genesisPath, key.address);
+    const found = await until(
+      "evidence of validator-3 to be committed",
+      async () => {
+        const info = await honest[0]!.call<{ consensus: { height: number; round: number } }>("admin_nodeInfo");
+        const height = BigInt(info.consensus.height);
+        for (const byte of [1, 2]) {
+          const vote = signVote(
+            31337n,
+            {
+              type: VoteType.Prevote,
+              height,
+              round: info.consensus.round,
+              blockHash: new Uint8Array(32).fill(byte),
+              validatorIndex: index,
+            },
+            key,
+          );
+          pm.broadcast(VOTE, encodeVote(vote));
+        }
+        const latest = await honest[0]!.height();
+        const records = await honest[0]!.call<{ validator: string }[]>("zg_getMisbehavior", ["0x1", `0x${latest.toString(16)}`]);
+        return records.length > 0 ? records : undefined;
+      },
+      40_000,
+      300,
+    );
+    expect(found[0]!.validator.toLowerCase()).toBe(`0x${Buffer.from(key.address).toString("hex")}`);
+    await assertNoFork(honest, await maxHeight(honest));
+  });
+
+  it("scores down and drops a peer sending bad signatures, wrong heights and garbage; the node stays up", async () => {
+    const net = await startNetwork({ validators: 4 });
+    const v0 = net.validators[0]!;
+    await waitHeight(net.validators, 2);
+    const pm = await joinAsPeer(net.genesisPath, [v0]);
+    const ourId = pm.id;
+    const scoreOf = async () => (await v0.call<{ id: string; score: number }[]>("admin_peers")).find((p) => p.id === ourId)?.score;
+    const start = await scoreOf();
+    // A vote signed by the wrong key, one for a far height, and bytes that are not a vote.
+    const key = readValidatorKeyFile(join(net.dir, "validator-1", "validator_key.json"));
+    const h = BigInt(await v0.height()) + 1n;
+    const forged = signVote(
+      31337n,
+      // Signed with validator-1's key but claiming another validator's index: a bad signature.
+      {
+        type: VoteType.Prevote,
+        height: h,
+        round: 0,
+        blockHash: new Uint8Array(32).fill(7),
+        validatorIndex: (validatorIndex(net.genesisPath, key.address) + 1) % 4,
+      },
+      key,
+    );
+    pm.broadcast(VOTE, encodeVote(forged));
+    pm.broadcast(VOTE, encodeVote({ ...forged, height: h + 1000n }));
+    for (let i = 0; i < 30; i++) pm.broadcast(VOTE, Uint8Array.of(0xde, 0xad, i));
+    await until(
+      "the node to drop the bad peer",
+      async () => ((await scoreOf()) === undefined || ((await scoreOf()) ?? 0) < (start ?? 0) ? true : undefined),
+      15_000,
+    );
+    expect(v0.alive).toBe(true);
+    const h0 = await v0.height();
+    await waitHeight([v0], h0 + 2);
+  });
+});
+
+/** A validator's index in the genesis set, which is sorted by address. */
+function validatorIndex(genesisPath: string, address: Uint8Array): number {
+  const genesis = parseGenesis(JSON.parse(readFileSync(genesisPath, "utf8")));
+  const sorted = [...genesis.validators].sort((a, b) => Buffer.compare(a.address, b.address));
+  const i = sorted.findIndex((v) => Buffer.compare(v.address, address) === 0);
+  if (i < 0) throw new Error("not a genesis validator");
+  return i;
+}
+
+/** A type-0 EIP-155 transfer of 1 ZG from test account 0 to account 1 (nonce 0), signed offline. */
+async function signedTransfer(): Promise<string> {
+  const { signTx } = await import("@zerog/chain");
+  const tx = signTx(
+    {
+      type: 0,
+      chainId: 31337n,
+      nonce: 0n,
+      maxPriorityFeePerGas: 10n ** 10n,
+      maxFeePerGas: 10n ** 10n,
+      gasLimit: 21_000n,
+      to: hexToBytes("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
+      value: 10n ** 18n,
+      data: new Uint8Array(0),
+      accessList: [],
+    },
+    hexToBytes("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"),
+  );
+  return `0x${Buffer.from(tx.raw).toString("hex")}`;
+}
