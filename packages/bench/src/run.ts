@@ -4,6 +4,7 @@ import { signTx } from "@zerog/chain";
 import { contracts } from "@zerog/contracts";
 import { hexToBytes, keccak256, rlpEncode } from "@zerog/core";
 import { encodeDeployData, encodeFunctionData } from "viem";
+import { startBFTNetwork } from "./bftNetwork.js";
 import { executionOnly } from "./executionOnly.js";
 import { type LatencyResult, measureFinality } from "./finality.js";
 import { benchKV } from "./kvStores.js";
@@ -130,6 +131,35 @@ async function measureExecutionOnly(): Promise<void> {
   });
 }
 
+/** 4 validators + an RPC node: finality latency at light load and at saturation, sustained native transfers. */
+async function measureBFT(): Promise<void> {
+  const t = await startBFTNetwork(4, accounts, { blockTime: BLOCK_TIME, gasLimit: GAS_LIMIT });
+  try {
+    let n = await nonces(t.url, accounts);
+    const light = await measureFinality(t.url, nativeTransfers(accounts.slice(0, 1), 100, () => n[0]!).txs, { gapMs: 50, pollMs: 5 });
+    latencyRows.push({ target: `${t.name}, light load`, ...light });
+    console.log(`  ${t.name} finality at light load: p50 ${light.p50.toFixed(0)} ms, p99 ${light.p99.toFixed(0)} ms`);
+    n = await nonces(t.url, accounts);
+    const load = nativeTransfers(accounts.slice(1), PER, (s) => n[s + 1]!);
+    const probes = nativeTransfers(accounts.slice(0, 1), 60, () => n[0]!).txs;
+    const [r, heavy] = await Promise.all([runLoad(t.url, load), measureFinality(t.url, probes, { gapMs: 100, pollMs: 5 })]);
+    rows.push({
+      target: t.name,
+      workload: "native transfers",
+      txs: r.txs,
+      seconds: r.totalMs / 1000,
+      tps: r.tps,
+      note: `every validator executes every block; sent in ${(r.sendMs / 1000).toFixed(2)} s`,
+    });
+    latencyRows.push({ target: `${t.name}, saturated (${r.tps.toFixed(0)} tx/s)`, ...heavy });
+    console.log(
+      `  ${t.name} native transfers: ${r.tps.toFixed(0)} tx/s; finality under load p50 ${heavy.p50.toFixed(0)} ms, p99 ${heavy.p99.toFixed(0)} ms`,
+    );
+  } finally {
+    await t.stop();
+  }
+}
+
 async function measureKV(): Promise<void> {
   console.log("\nstorage engines, the chain's write pattern (one atomic batch of 10,000 random 33-byte keys per block, 40 blocks):");
   console.log("| engine | blocks/s | puts/s | point reads/s |\n|---|---:|---:|---:|");
@@ -143,6 +173,7 @@ console.log(
 );
 if (args.profile) mkdirSync(args.profile, { recursive: true });
 if (args.only === "kv") await measureKV();
+if (!args.only || args.only === "bft") await measureBFT();
 if (args.only === "p2p") await (await import("./p2p.js")).benchP2P();
 if (!args.only || args.only === "engine") await measureExecutionOnly();
 if (!args.only || args.only === "zerog")

@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { devnetValidatorKeys, NODE_RUNTIME_FLAGS, planDevnet } from "@zerog/cli";
+import { JsonRpcClient } from "@zerog/core";
+import { freePort, type Target } from "./targets.js";
+import { CHAIN_ID, type Sender } from "./workload.js";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A BFT network as `zg devnet --validators N` lays it out (validators plus an RPC full node), each
+ * node its own process; the returned target is the RPC node. Funds `accounts` in genesis.
+ */
+export async function startBFTNetwork(
+  validators: number,
+  accounts: Sender[],
+  opts: { blockTime: number; gasLimit: bigint },
+): Promise<Target> {
+  const cliDist = join(dirname(require.resolve("@zerog/cli/package.json")), "dist");
+  const layout = { devnetValidatorKeys, planDevnet };
+  const dir = mkdtempSync(join(tmpdir(), "zg-bft-bench-"));
+  const keys = layout.devnetValidatorKeys(dir, validators);
+  const alloc = Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${(10_000n * 10n ** 18n).toString(16)}` }]));
+  writeFileSync(
+    join(dir, "genesis.json"),
+    JSON.stringify({
+      chainId: Number(CHAIN_ID),
+      timestamp: Math.floor(Date.now() / 1000),
+      gasLimit: opts.gasLimit.toString(),
+      alloc,
+      validators: keys,
+    }),
+  );
+  const rpcPort = await freePort();
+  const p2pPort = await freePort();
+  const nodes = layout.planDevnet(dir, { validators, host: "127.0.0.1", rpcPort, p2pPort, blockTime: opts.blockTime, logLevel: "warn" });
+  const zg = join(cliDist, "bin/zg.js");
+  const children: ChildProcess[] = nodes.map((n) =>
+    spawn(process.execPath, [...NODE_RUNTIME_FLAGS, zg, "node", "start", "--config", n.configPath], {
+      stdio: ["ignore", "ignore", "inherit"],
+    }),
+  );
+  const url = nodes[0]!.rpc;
+  for (const n of nodes) {
+    const client = new JsonRpcClient({ url: n.rpc, timeoutMs: 1000 });
+    for (let i = 0; ; i++) {
+      try {
+        await client.request("eth_chainId");
+        break;
+      } catch {
+        if (i > 300) throw new Error(`${n.name} did not start`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+  return {
+    name: `zerog ${validators} validators`,
+    url,
+    pid: children[0]!.pid!,
+    stop: async () => {
+      await Promise.all(
+        children.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              if (c.exitCode !== null) return resolve();
+              c.once("exit", () => resolve());
+              c.kill("SIGTERM");
+            }),
+        ),
+      );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
