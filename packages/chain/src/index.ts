@@ -1,6 +1,12 @@
 export type { BlockHeader } from "./block/header.js";
 export type { Receipt } from "./block/receipt.js";
-export { generateValidatorKey, readValidatorKeyFile, type ValidatorKey, writeValidatorKeyFile } from "./consensus/blsKeys.js";
+export {
+  generateValidatorKey,
+  readValidatorKeyFile,
+  signProofOfPossession,
+  type ValidatorKey,
+  writeValidatorKeyFile,
+} from "./consensus/blsKeys.js";
 export { ConsensusDriver, type ConsensusDriverOptions, defaultConsensusDriverOptions } from "./consensus/driver.js";
 export { type ConsensusTimeouts, defaultConsensusTimeouts } from "./consensus/types.js";
 export { ChainError, ChainErrorCode, MempoolError, MempoolErrorCode, TxError, TxErrorCode } from "./errors.js";

@@ -11,6 +11,7 @@ import {
 } from "@zerog/core";
 import { BLOOM_BYTES } from "../block/bloom.js";
 import type { BlockHeader } from "../block/header.js";
+import { verifyProofOfPossession } from "../consensus/blsKeys.js";
 import { ChainError, ChainErrorCode } from "../errors.js";
 import { emptyAccount } from "../state/account.js";
 import type { BlockState } from "../state/blockState.js";
@@ -28,6 +29,8 @@ export interface GenesisValidator {
   address: Uint8Array;
   publicKey: Uint8Array;
   power: bigint;
+  /** The key's signature over itself (`signProofOfPossession`), checked when the genesis is read. */
+  proofOfPossession: Uint8Array;
   /** A human name for logs and the devnet manifest. */
   name?: string;
 }
@@ -113,12 +116,15 @@ export function parseGenesis(json: unknown): Genesis {
     const publicKey = bytes(o.publicKey, `validators[${i}].publicKey`);
     if (publicKey.length !== 48) fail(`validators[${i}].publicKey must be a 48-byte BLS12-381 public key`);
     const power = quantity(o.power ?? 1, `validators[${i}].power`);
+    // Aggregated commits are only safe with keys proven to be owned (no rogue-key aggregation).
+    const pop = bytes(o.proofOfPossession, `validators[${i}].proofOfPossession`);
+    if (!verifyProofOfPossession(publicKey, pop)) fail(`validators[${i}].proofOfPossession does not prove ownership of its public key`);
     if (power === 0n) fail(`validators[${i}].power must be positive`);
     const address = keccak256(publicKey).subarray(12);
     if (o.address !== undefined && (!isAddress(o.address) || o.address.toLowerCase() !== bytesToHex(address))) {
       fail(`validators[${i}].address does not match its public key (expected ${bytesToHex(address)})`);
     }
-    const entry: GenesisValidator = { address, publicKey, power };
+    const entry: GenesisValidator = { address, publicKey, power, proofOfPossession: pop };
     if (typeof o.name === "string") entry.name = o.name;
     if (validators.some((x) => bytesToHex(x.address) === bytesToHex(address))) fail(`validators[${i}] is listed twice`);
     validators.push(entry);
@@ -162,6 +168,7 @@ export function genesisToJSON(g: Genesis): Record<string, unknown> {
       address: toChecksumAddress(v.address),
       publicKey: bytesToHex(v.publicKey),
       power: v.power.toString(),
+      proofOfPossession: bytesToHex(v.proofOfPossession),
       ...(v.name ? { name: v.name } : {}),
     })),
     alloc,

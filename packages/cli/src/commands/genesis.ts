@@ -12,7 +12,7 @@ export interface DevGenesisParams {
   balance: bigint;
   timestamp?: number;
   /** Consensus validators (BLS public keys); none: a single local block producer. */
-  validators?: { publicKey: string; power: string; name: string }[];
+  validators?: { publicKey: string; power: string; name: string; proofOfPossession: string }[];
 }
 
 /** A development genesis funding the first accounts of a mnemonic. */

@@ -1,6 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateNodeKey, generateValidatorKey, nodeIdFromKey, readValidatorKeyFile, writeValidatorKeyFile } from "@zerog/chain";
+import {
+  generateNodeKey,
+  generateValidatorKey,
+  nodeIdFromKey,
+  readValidatorKeyFile,
+  signProofOfPossession,
+  writeValidatorKeyFile,
+} from "@zerog/chain";
 import { bytesToHex, hexToBytes } from "@zerog/core";
 import { CliError, CliErrorCode, readJsonFile } from "../config.js";
 import type { ManifestNode } from "./manifest.js";
@@ -25,14 +32,22 @@ export interface PlannedNode {
 }
 
 /** The validators of a devnet genesis: one BLS key per validator node, power 1 each. */
-export function devnetValidatorKeys(dir: string, count: number): { publicKey: string; power: string; name: string }[] {
+export function devnetValidatorKeys(
+  dir: string,
+  count: number,
+): { publicKey: string; power: string; name: string; proofOfPossession: string }[] {
   return Array.from({ length: count }, (_, i) => {
     const nodeDir = join(dir, `validator-${i}`);
     mkdirSync(nodeDir, { recursive: true });
     const keyFile = join(nodeDir, "validator_key.json");
     const key = existsSync(keyFile) ? readValidatorKeyFile(keyFile) : generateValidatorKey();
     if (!existsSync(keyFile)) writeValidatorKeyFile(keyFile, key);
-    return { publicKey: bytesToHex(key.publicKey), power: "1", name: `validator-${i}` };
+    return {
+      publicKey: bytesToHex(key.publicKey),
+      power: "1",
+      name: `validator-${i}`,
+      proofOfPossession: bytesToHex(signProofOfPossession(key)),
+    };
   });
 }
 

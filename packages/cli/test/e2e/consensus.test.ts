@@ -74,6 +74,7 @@ describe("BFT consensus with four validator processes", () => {
       200,
     );
     await assertNoFork(net.validators, await maxHeight(net.validators));
+    expect(await v0.call("zg_getMisbehavior", ["0x1", "latest"])).toEqual([]);
   });
 
   it("stops with two of four killed (no commit, no fork) and resumes when they return", async () => {
@@ -88,6 +89,8 @@ describe("BFT consensus with four validator processes", () => {
     await Promise.all([v2.start(), v3.start()]);
     await waitHeight(net.validators, stuck + 3, 60_000);
     await assertNoFork(net.validators, await maxHeight(net.validators));
+    // Killed mid-round and restarted from their WAL, they signed nothing that conflicts.
+    expect(await v0.call("zg_getMisbehavior", ["0x1", "latest"])).toEqual([]);
   });
 
   it("survives a 2|2 partition at the transport: no conflicting commits, progress after healing", async () => {
