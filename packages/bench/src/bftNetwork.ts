@@ -39,7 +39,7 @@ export async function startBFTNetwork(
   const nodes = layout.planDevnet(dir, { validators, host: "127.0.0.1", rpcPort, p2pPort, blockTime: opts.blockTime, logLevel: "warn" });
   const zg = join(cliDist, "bin/zg.js");
   const children: ChildProcess[] = nodes.map((n) =>
-    spawn(process.execPath, [...NODE_RUNTIME_FLAGS, zg, "node", "start", "--config", n.configPath], {
+    spawn(process.execPath, [...NODE_RUNTIME_FLAGS, ...profileFlags(n.name), zg, "node", "start", "--config", n.configPath], {
       stdio: ["ignore", "ignore", "inherit"],
     }),
   );
@@ -74,4 +74,10 @@ export async function startBFTNetwork(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `ZG_BENCH_PROFILE=<dir>` writes a CPU profile per node (`--cpu-prof`) for `node --prof`-style analysis. */
+function profileFlags(name: string): string[] {
+  const dir = process.env.ZG_BENCH_PROFILE;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [];
 }

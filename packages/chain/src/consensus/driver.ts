@@ -1,4 +1,4 @@
-import { bytesToHex, type Logger, rlpDecode, rlpEncode } from "@zerog/core";
+import { bytesToHex, keccak256, type Logger, rlpDecode, rlpEncode } from "@zerog/core";
 import { decodeBlock, encodeBlock } from "../block/blockCodec.js";
 import type { Block } from "../execution/engine.js";
 import type { Execution } from "../execution/execution.js";
@@ -109,6 +109,8 @@ export class ConsensusDriver {
   /** Our signed proposal and votes of the current height, with the channel they went out on. */
   private own: { channel: number; data: Uint8Array; parts?: Uint8Array[] }[] = [];
   private rebroadcastTimer: NodeJS.Timeout | null = null;
+  /** Hashes of votes verified at the current and next height (cleared per height). */
+  private seenVotes = new Set<string>();
   private txFlushScheduled = false;
   readonly sync: BlockSync;
 
@@ -481,6 +483,7 @@ export class ConsensusDriver {
   private nextHeight(height: bigint): void {
     this.height = height;
     this.own = [];
+    this.seenVotes = new Set();
     // Blocks of the new height may already be here (a fast proposer); older ones are done.
     for (const [k, b] of this.blocks) if (b.height < height) this.blocks.delete(k);
     for (const [k, w] of this.wanted) if (w.height < height) this.wanted.delete(k);
@@ -545,6 +548,9 @@ export class ConsensusDriver {
   }
 
   private onVote(from: string, data: Uint8Array): Verdict | undefined {
+    // Rebroadcasts repeat votes every half second: skip the ones already verified (1.2 ms each).
+    const seenKey = Buffer.from(keccak256(data)).toString("latin1");
+    if (this.seenVotes.has(seenKey)) return undefined;
     let vote: Vote;
     try {
       vote = decodeVote(data);
@@ -569,6 +575,7 @@ export class ConsensusDriver {
       );
       return Verdict.REJECT;
     }
+    this.seenVotes.add(seenKey);
     this.wakeFor(vote.height);
     void this.enqueue(() => this.input({ kind: "vote", vote }, [WALRecordKind.Vote, data]));
     return Verdict.ACCEPT;
