@@ -47,16 +47,7 @@ export async function runLoad(url: string, w: Workload, o: LoadOptions = default
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   const sendMs = performance.now() - started;
-  let waiting = w.lastPerSender;
-  while (waiting.length > 0) {
-    if (performance.now() - started > o.timeoutMs) throw new Error(`timed out with ${waiting.length} senders unconfirmed`);
-    const receipts = await client.batch(waiting.map((tx) => ({ method: "eth_getTransactionReceipt", params: [bytesToHex(tx.hash)] })));
-    waiting = waiting.filter((_, i) => {
-      const r = receipts[i]!;
-      return !r.ok || r.result === null;
-    });
-    if (waiting.length > 0) await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitForReceipts(client, w.lastPerSender, started, o.timeoutMs);
   const totalMs = performance.now() - started;
   return { txs: w.txs.length, sendMs, totalMs, tps: (w.txs.length * 1000) / totalMs, rejected, firstError };
 }
@@ -85,8 +76,16 @@ export async function runPacedLoad(url: string, w: Workload, perSecond: number):
     });
   }
   const sendMs = performance.now() - started;
-  let waiting = w.lastPerSender;
+  await waitForReceipts(client, w.lastPerSender, started, defaultLoadOptions.timeoutMs);
+  const totalMs = performance.now() - started;
+  return { txs: w.txs.length, sendMs, totalMs, tps: (w.txs.length * 1000) / totalMs, rejected, firstError };
+}
+
+/** Polls until every transaction has a receipt; throws after `timeoutMs` from `started`. */
+async function waitForReceipts(client: JsonRpcClient, txs: readonly SignedTx[], started: number, timeoutMs: number): Promise<void> {
+  let waiting = txs;
   while (waiting.length > 0) {
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out with ${waiting.length} senders unconfirmed`);
     const receipts = await client.batch(waiting.map((tx) => ({ method: "eth_getTransactionReceipt", params: [bytesToHex(tx.hash)] })));
     waiting = waiting.filter((_, i) => {
       const r = receipts[i]!;
@@ -94,6 +93,4 @@ export async function runPacedLoad(url: string, w: Workload, perSecond: number):
     });
     if (waiting.length > 0) await new Promise((r) => setTimeout(r, 25));
   }
-  const totalMs = performance.now() - started;
-  return { txs: w.txs.length, sendMs, totalMs, tps: (w.txs.length * 1000) / totalMs, rejected, firstError };
 }
