@@ -12,12 +12,13 @@ const require = createRequire(import.meta.url);
 
 /**
  * A BFT network as `zg devnet --validators N` lays it out (validators plus an RPC full node), each
- * node its own process; the returned target is the RPC node. Funds `accounts` in genesis.
+ * node its own process; the returned target is the RPC node (or validator-0). Funds `accounts` in genesis.
  */
 export async function startBFTNetwork(
   validators: number,
   accounts: Sender[],
-  opts: { blockTime: number; gasLimit: bigint },
+  /** `fullNode`: add the RPC full node and send clients there (else to validator-0). */
+  opts: { blockTime: number; gasLimit: bigint; fullNode: boolean },
 ): Promise<Target> {
   const cliDist = join(dirname(require.resolve("@zerog/cli/package.json")), "dist");
   const layout = { devnetValidatorKeys, planDevnet };
@@ -36,7 +37,8 @@ export async function startBFTNetwork(
   );
   const rpcPort = await freePort();
   const p2pPort = await freePort();
-  const nodes = layout.planDevnet(dir, { validators, host: "127.0.0.1", rpcPort, p2pPort, blockTime: opts.blockTime, logLevel: "warn" });
+  const planned = layout.planDevnet(dir, { validators, host: "127.0.0.1", rpcPort, p2pPort, blockTime: opts.blockTime, logLevel: "warn" });
+  const nodes = opts.fullNode ? planned : planned.filter((n) => n.role === "validator");
   const zg = join(cliDist, "bin/zg.js");
   const children: ChildProcess[] = nodes.map((n) =>
     spawn(process.execPath, [...NODE_RUNTIME_FLAGS, ...profileFlags(n.name), zg, "node", "start", "--config", n.configPath], {
@@ -57,7 +59,7 @@ export async function startBFTNetwork(
     }
   }
   return {
-    name: `zerog ${validators} validators`,
+    name: `zerog ${validators} validators${opts.fullNode ? " + RPC node" : ""}`,
     url,
     pid: children[0]!.pid!,
     stop: async () => {

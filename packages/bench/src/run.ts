@@ -132,8 +132,8 @@ async function measureExecutionOnly(): Promise<void> {
 }
 
 /** 4 validators + an RPC node: finality latency at light load and at saturation, sustained native transfers. */
-async function measureBFT(): Promise<void> {
-  const t = await startBFTNetwork(4, accounts, { blockTime: BLOCK_TIME, gasLimit: GAS_LIMIT });
+async function measureBFT(fullNode: boolean): Promise<void> {
+  const t = await startBFTNetwork(4, accounts, { blockTime: BLOCK_TIME, gasLimit: GAS_LIMIT, fullNode });
   try {
     let n = await nonces(t.url, accounts);
     const light = await measureFinality(t.url, nativeTransfers(accounts.slice(0, 1), 100, () => n[0]!).txs, { gapMs: 50, pollMs: 5 });
@@ -184,7 +184,10 @@ console.log(
 );
 if (args.profile) mkdirSync(args.profile, { recursive: true });
 if (args.only === "kv") await measureKV();
-if (!args.only || args.only === "bft") await measureBFT();
+if (!args.only || args.only === "bft") {
+  await measureBFT(false);
+  await measureBFT(true);
+}
 if (args.only === "p2p") await (await import("./p2p.js")).benchP2P();
 if (!args.only || args.only === "engine") await measureExecutionOnly();
 if (!args.only || args.only === "zerog")
