@@ -76,6 +76,7 @@ export {
   type WebSocketRpcClientOptions,
 } from "./jsonrpc/wsClient.js";
 export { createLogger, createSilentLogger, defaultLoggerOptions, type Logger, type LoggerOptions, type LogLevel } from "./logger.js";
+export * from "./merkle/index.js";
 export { Counter, Gauge, Histogram, Metrics, Registry } from "./metrics.js";
 export { type RLPDecoded, type RLPInput, rlpDecode, rlpEncode } from "./rlp.js";
 export {
