@@ -1,1 +1,2 @@
-export {};
+export { createFileSink, type FileSink } from "./fileSink.js";
+export { type FileSource, openFileSource } from "./fileSource.js";

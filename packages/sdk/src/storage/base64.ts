@@ -1,0 +1,65 @@
+// Segment data travels as standard base64 (with padding). Node's Buffer codec runs at GB/s, so use it when the
+// runtime has one; browsers get a table-driven codec (atob/btoa would need a binary string per 256 KiB segment).
+
+interface BufferLike {
+  from(data: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: "base64"): string };
+  from(data: string, encoding: "base64"): Uint8Array;
+}
+const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const DECODE = new Int16Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  // A view over the same memory: no copy.
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+  return encodePortable(bytes);
+}
+
+/** Decodes standard base64; returns null on any character outside the alphabet or a bad length. */
+export function base64ToBytes(text: string): Uint8Array | null {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null;
+  if (NodeBuffer) {
+    const b = NodeBuffer.from(text, "base64");
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+  return decodePortable(text);
+}
+
+export function encodePortable(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const STEP = 3 * 4096;
+  for (let start = 0; start < bytes.length; start += STEP) {
+    const end = Math.min(start + STEP, bytes.length);
+    let s = "";
+    for (let i = start; i < end; i += 3) {
+      const a = bytes[i]!;
+      const b = i + 1 < end ? bytes[i + 1]! : 0;
+      const c = i + 2 < end ? bytes[i + 2]! : 0;
+      s += ALPHABET[a >> 2]! + ALPHABET[((a & 3) << 4) | (b >> 4)]!;
+      s += i + 1 < end ? ALPHABET[((b & 15) << 2) | (c >> 6)]! : "=";
+      s += i + 2 < end ? ALPHABET[c & 63]! : "=";
+    }
+    parts.push(s);
+  }
+  return parts.join("");
+}
+
+export function decodePortable(text: string): Uint8Array | null {
+  const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const a = DECODE[text.charCodeAt(i)]!;
+    const b = DECODE[text.charCodeAt(i + 1)]!;
+    const c = text[i + 2] === "=" ? 0 : DECODE[text.charCodeAt(i + 2)]!;
+    const d = text[i + 3] === "=" ? 0 : DECODE[text.charCodeAt(i + 3)]!;
+    if (a < 0 || b < 0 || c < 0 || d < 0) return null;
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    if (o < out.length) out[o++] = n >> 16;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
+  }
+  return out;
+}

@@ -1,0 +1,207 @@
+import { type FileProof, fileProofFromJSON, fileProofToJSON } from "@zerog/core/merkle";
+import { type Hex, isHex } from "viem";
+import { base64ToBytes, bytesToBase64 } from "./base64.js";
+import { abortedError, StorageClientError, StorageClientErrorCode } from "./errors.js";
+import type { FileInfo, NodeStatus, SegmentWithProof, SegmentWithProofJSON, ShardConfig } from "./types.js";
+
+export interface StorageNodeClientOptions {
+  /** Per-request timeout (default 60 s: a batch of segments can be several MiB). */
+  timeoutMs?: number;
+  /** A `fetch` to use instead of the global one. */
+  fetch?: typeof fetch;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** JSON-RPC 2.0 client for one storage node's `zgs_` namespace (0G's shapes, reference §3). */
+export class StorageNodeClient {
+  readonly url: string;
+  private readonly timeoutMs: number;
+  private readonly fetchFn: typeof fetch;
+  private nextId = 1;
+
+  constructor(url: string, options: StorageNodeClientOptions = {}) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new StorageClientError(
+        { code: StorageClientErrorCode.BAD_INPUT, param: "url" },
+        `"${url}" is not a URL; give a storage node's HTTP URL such as http://127.0.0.1:5678`,
+      );
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new StorageClientError(
+        { code: StorageClientErrorCode.BAD_INPUT, param: "url" },
+        `storage node URL ${url} must be http:// or https://`,
+      );
+    }
+    this.url = url;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /** One JSON-RPC call; throws `NODE_UNREACHABLE` (network, HTTP status, timeout) or `NODE_RPC_ERROR`. */
+  async request<T>(method: string, params: unknown[], options: RequestOptions = {}): Promise<T> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let body: { result?: unknown; error?: { code: number; message: string; data?: unknown } } | undefined;
+    let failure: { why: string; status?: number; cause?: unknown } | undefined;
+    try {
+      const res = await this.fetchFn(this.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params }),
+        signal,
+      });
+      const text = await res.text();
+      if (!res.ok && !text.startsWith("{")) failure = { why: `HTTP ${res.status} ${text.slice(0, 200)}`.trim(), status: res.status };
+      else body = JSON.parse(text) as typeof body;
+    } catch (e) {
+      if (options.signal?.aborted) throw abortedError();
+      failure = { why: timeout.aborted ? `no answer within ${this.timeoutMs} ms` : describeFetchError(e), cause: e };
+    }
+    if (failure || !body) {
+      const f = failure ?? { why: "empty response" };
+      throw new StorageClientError(
+        { code: StorageClientErrorCode.NODE_UNREACHABLE, url: this.url, method, ...(f.status === undefined ? {} : { status: f.status }) },
+        `storage node ${this.url} did not answer ${method}: ${f.why}; check that the node is running and the URL is right`,
+        { cause: f.cause },
+      );
+    }
+    if (body.error) {
+      const { code, message, data } = body.error;
+      throw new StorageClientError(
+        { code: StorageClientErrorCode.NODE_RPC_ERROR, url: this.url, method, rpcCode: code, rpcMessage: message, rpcData: data },
+        `storage node ${this.url} rejected ${method}: ${message}${typeof data === "string" ? ` (${data})` : ""}`,
+      );
+    }
+    if (!("result" in body)) throw this.badResponse(method, "the response has neither result nor error");
+    return body.result as T;
+  }
+
+  async getStatus(options?: RequestOptions): Promise<NodeStatus> {
+    const s = await this.request<NodeStatus>("zgs_getStatus", [], options);
+    if (typeof s !== "object" || s === null || typeof s.networkIdentity !== "object")
+      throw this.badResponse("zgs_getStatus", "not a Status object");
+    return s;
+  }
+
+  async getShardConfig(options?: RequestOptions): Promise<ShardConfig> {
+    const c = await this.request<ShardConfig>("zgs_getShardConfig", [], options);
+    if (typeof c !== "object" || c === null || !Number.isInteger(c.shardId) || !Number.isInteger(c.numShard)) {
+      throw this.badResponse("zgs_getShardConfig", "not a {shardId, numShard} object");
+    }
+    const { shardId, numShard } = c;
+    if (numShard < 1 || (numShard & (numShard - 1)) !== 0 || shardId < 0 || shardId >= numShard) {
+      throw this.badResponse(
+        "zgs_getShardConfig",
+        `shard ${shardId}/${numShard} is invalid (numShard must be a power of two above shardId)`,
+      );
+    }
+    return { shardId, numShard };
+  }
+
+  /** The file with this root (finalized first); `needAvailable` skips pruned copies. Null if the node knows none. */
+  async getFileInfo(root: Hex, needAvailable = false, options?: RequestOptions): Promise<FileInfo | null> {
+    return this.checkFileInfo("zgs_getFileInfo", await this.request("zgs_getFileInfo", [root, needAvailable], options));
+  }
+
+  async getFileInfoByTxSeq(txSeq: number, options?: RequestOptions): Promise<FileInfo | null> {
+    return this.checkFileInfo("zgs_getFileInfoByTxSeq", await this.request("zgs_getFileInfoByTxSeq", [txSeq], options));
+  }
+
+  async checkFileFinalized(txSeqOrRoot: number | Hex, options?: RequestOptions): Promise<boolean | null> {
+    return this.request<boolean | null>("zgs_checkFileFinalized", [txSeqOrRoot], options);
+  }
+
+  /** Uploads segments of the file submitted as `txSeq`; the node skips segments it already has. */
+  async uploadSegmentsByTxSeq(segments: readonly SegmentWithProof[], txSeq: number, options?: RequestOptions): Promise<void> {
+    await this.request("zgs_uploadSegmentsByTxSeq", [segments.map(segmentToJSON), txSeq], options);
+  }
+
+  async uploadSegments(segments: readonly SegmentWithProof[], options?: RequestOptions): Promise<void> {
+    await this.request("zgs_uploadSegments", [segments.map(segmentToJSON)], options);
+  }
+
+  /** Segment `index` of the file `txSeq` with its proof, or null if the node does not have it. Not verified here. */
+  async downloadSegmentWithProofByTxSeq(txSeq: number, index: number, options?: RequestOptions): Promise<SegmentWithProof | null> {
+    const method = "zgs_downloadSegmentWithProofByTxSeq";
+    return this.decodeSegment(method, await this.request(method, [txSeq, index], options));
+  }
+
+  async downloadSegmentWithProof(root: Hex, index: number, options?: RequestOptions): Promise<SegmentWithProof | null> {
+    const method = "zgs_downloadSegmentWithProof";
+    return this.decodeSegment(method, await this.request(method, [root, index], options));
+  }
+
+  /** Raw chunks `[startChunk, endChunk)` of file `txSeq`, without proof: callers must not trust them. */
+  async downloadSegmentByTxSeq(txSeq: number, startChunk: number, endChunk: number, options?: RequestOptions): Promise<Uint8Array | null> {
+    const method = "zgs_downloadSegmentByTxSeq";
+    const r = await this.request<string | null>(method, [txSeq, startChunk, endChunk], options);
+    if (r === null) return null;
+    const bytes = typeof r === "string" ? base64ToBytes(r) : null;
+    if (!bytes) throw this.badResponse(method, "data is not base64");
+    return bytes;
+  }
+
+  async getFlowContext(options?: RequestOptions): Promise<{ flowRoot: Hex; flowLength: number }> {
+    const r = await this.request<[Hex, number]>("zgs_getFlowContext", [], options);
+    if (!Array.isArray(r) || r.length !== 2) throw this.badResponse("zgs_getFlowContext", "not a [flowRoot, flowLength] pair");
+    return { flowRoot: r[0], flowLength: Number(r[1]) };
+  }
+
+  private checkFileInfo(method: string, r: unknown): FileInfo | null {
+    if (r === null) return null;
+    const info = r as FileInfo;
+    const tx = (info as Partial<FileInfo>)?.tx;
+    if (typeof info !== "object" || typeof info.finalized !== "boolean" || typeof tx !== "object" || tx === null) {
+      throw this.badResponse(method, "not a FileInfo object");
+    }
+    if (
+      !Number.isSafeInteger(tx.seq) ||
+      !Number.isSafeInteger(tx.size) ||
+      !Number.isSafeInteger(tx.startEntryIndex) ||
+      !isHex(tx.dataMerkleRoot)
+    ) {
+      throw this.badResponse(method, "FileInfo.tx lacks seq, size, startEntryIndex or dataMerkleRoot");
+    }
+    return info;
+  }
+
+  private decodeSegment(method: string, r: unknown): SegmentWithProof | null {
+    if (r === null) return null;
+    const s = r as SegmentWithProofJSON;
+    if (typeof s !== "object" || typeof s.data !== "string" || !Number.isSafeInteger(s.index) || !Number.isSafeInteger(s.fileSize)) {
+      throw this.badResponse(method, "not a SegmentWithProof object");
+    }
+    const data = base64ToBytes(s.data);
+    if (!data) throw this.badResponse(method, "segment data is not base64");
+    let proof: FileProof;
+    try {
+      proof = fileProofFromJSON(s.proof);
+    } catch (e) {
+      throw this.badResponse(method, `bad proof: ${(e as Error).message}`);
+    }
+    return { root: s.root, data, index: s.index, proof, fileSize: s.fileSize };
+  }
+
+  private badResponse(method: string, reason: string): StorageClientError {
+    return new StorageClientError(
+      { code: StorageClientErrorCode.NODE_BAD_RESPONSE, url: this.url, method, reason },
+      `storage node ${this.url} answered ${method} with something unusable: ${reason}`,
+    );
+  }
+}
+
+export function segmentToJSON(s: SegmentWithProof): SegmentWithProofJSON {
+  return { root: s.root, data: bytesToBase64(s.data), index: s.index, proof: fileProofToJSON(s.proof), fileSize: s.fileSize };
+}
+
+function describeFetchError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ? `${e.message} (${cause.code})` : e.message;
+}
