@@ -51,10 +51,10 @@ export function decodePortable(text: string): Uint8Array | null {
   const out = new Uint8Array((text.length / 4) * 3 - pad);
   let o = 0;
   for (let i = 0; i < text.length; i += 4) {
-    const a = DECODE[text.charCodeAt(i)]!;
-    const b = DECODE[text.charCodeAt(i + 1)]!;
-    const c = text[i + 2] === "=" ? 0 : DECODE[text.charCodeAt(i + 2)]!;
-    const d = text[i + 3] === "=" ? 0 : DECODE[text.charCodeAt(i + 3)]!;
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    const c = text[i + 2] === "=" ? 0 : sextet(text, i + 2);
+    const d = text[i + 3] === "=" ? 0 : sextet(text, i + 3);
     if (a < 0 || b < 0 || c < 0 || d < 0) return null;
     const n = (a << 18) | (b << 12) | (c << 6) | d;
     if (o < out.length) out[o++] = n >> 16;
@@ -62,4 +62,8 @@ export function decodePortable(text: string): Uint8Array | null {
     if (o < out.length) out[o++] = n & 255;
   }
   return out;
+}
+
+function sextet(text: string, i: number): number {
+  return DECODE[text.charCodeAt(i)] ?? -1;
 }
