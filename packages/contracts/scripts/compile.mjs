@@ -2,7 +2,7 @@
 // interface. Kept apart from build.mjs so tests can compile a temporary copy of the sources.
 import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 
 /** Compiler settings for every contract; part of the build hash, so changing them forces a recompile. */
 export const SOLC_SETTINGS = Object.freeze({
@@ -19,13 +19,22 @@ export async function installedSolcVersion() {
 }
 
 /**
- * Reads every `*.sol` file directly inside `sourceDir`, sorted by name. Source unit names are bare file names, so
- * the bytecode (whose metadata hash covers them) does not depend on where the directory lives.
+ * Reads every `*.sol` file inside `sourceDir` and its subdirectories, sorted by name. Source unit names are paths
+ * relative to `sourceDir` (`Token.sol`, `storage/Flow.sol`), so the bytecode (whose metadata hash covers them) does not
+ * depend on where the directory lives, and relative imports between sources resolve.
  * @param {string} sourceDir
  * @returns {Promise<Record<string, {content: string}>>}
  */
 export async function readSources(sourceDir) {
-  const names = (await readdir(sourceDir)).filter((f) => f.endsWith(".sol")).sort();
+  const entries = await readdir(sourceDir, { recursive: true, withFileTypes: true });
+  const names = entries
+    .filter((e) => e.isFile() && e.name.endsWith(".sol"))
+    .map((e) =>
+      relative(sourceDir, join(e.parentPath ?? e.path, e.name))
+        .split(sep)
+        .join("/"),
+    )
+    .sort();
   /** @type {Record<string, {content: string}>} */
   const sources = {};
   for (const name of names) sources[name] = { content: await readFile(join(sourceDir, name), "utf8") };
@@ -57,8 +66,8 @@ export async function compileSources(sources) {
   }
 
   const input = { language: "Solidity", sources, settings: SOLC_SETTINGS };
-  // Imports may only name sibling sources (already in `sources`); no node_modules, no network.
-  const findImports = (path) => ({ error: `${path} not found: only sibling .sol files can be imported` });
+  // Imports may only name sources of this directory tree (already in `sources`); no node_modules, no network.
+  const findImports = (path) => ({ error: `${path} not found: only .sol files of the contracts directory can be imported` });
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
 
   for (const e of output.errors ?? []) {

@@ -1,5 +1,14 @@
 import { ContractsError, ContractsErrorCode } from "./errors.js";
 import {
+  fixedPriceAbi,
+  fixedPriceBytecode,
+  fixedPriceDeployedBytecode,
+  flowAbi,
+  flowBytecode,
+  flowDeployedBytecode,
+  storageRewardAbi,
+  storageRewardBytecode,
+  storageRewardDeployedBytecode,
   testEventsAbi,
   testEventsBytecode,
   testEventsChildAbi,
@@ -13,7 +22,16 @@ import {
 
 export { ContractsError, ContractsErrorCode, type ContractsErrorType } from "./errors.js";
 export {
+  fixedPriceAbi,
+  fixedPriceBytecode,
+  fixedPriceDeployedBytecode,
+  flowAbi,
+  flowBytecode,
+  flowDeployedBytecode,
   solcVersion,
+  storageRewardAbi,
+  storageRewardBytecode,
+  storageRewardDeployedBytecode,
   testEventsAbi,
   testEventsBytecode,
   testEventsChildAbi,
@@ -24,6 +42,14 @@ export {
   testTokenBytecode,
   testTokenDeployedBytecode,
 } from "./generated/index.js";
+export {
+  DEVNET_STORAGE_PARAMS,
+  STORAGE_SYSTEM_CONTRACTS,
+  type StorageGenesisDeployment,
+  type StorageGenesisParams,
+  type StorageSystemContractName,
+  storageGenesisDeployments,
+} from "./storage.js";
 
 /** What the build produces for one contract: its JSON ABI and its creation and runtime bytecode. */
 export type ContractArtifact = {
@@ -41,6 +67,12 @@ export const contracts = {
   TestEvents: { abi: testEventsAbi, bytecode: testEventsBytecode, deployedBytecode: testEventsDeployedBytecode },
   /** Created by `TestEvents.deployChild` with CREATE2; here to compute its address or match its code. */
   TestEventsChild: { abi: testEventsChildAbi, bytecode: testEventsChildBytecode, deployedBytecode: testEventsChildDeployedBytecode },
+  /** 0G Storage log contract (genesis: `STORAGE_SYSTEM_CONTRACTS.Flow`). */
+  Flow: { abi: flowAbi, bytecode: flowBytecode, deployedBytecode: flowDeployedBytecode },
+  /** 0G Storage fixed-price market. */
+  FixedPrice: { abi: fixedPriceAbi, bytecode: fixedPriceBytecode, deployedBytecode: fixedPriceDeployedBytecode },
+  /** 0G Storage reward pool, fees booked per 8 GiB pricing chunk. */
+  StorageReward: { abi: storageRewardAbi, bytecode: storageRewardBytecode, deployedBytecode: storageRewardDeployedBytecode },
 } as const satisfies Record<string, ContractArtifact>;
 
 export type ContractName = keyof typeof contracts;

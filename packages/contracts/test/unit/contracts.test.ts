@@ -249,10 +249,13 @@ describe("build", () => {
     const outDir = join(dir, "generated");
     const args = [buildScript, "--contracts", join(dir, "contracts"), "--out", outDir];
     const first = await run(process.execPath, args);
-    expect(first.stdout).toMatch(/compiled TestEvents, TestEventsChild, TestEventsEphemeral, TestToken/);
+    expect(first.stdout).toMatch(/compiled FixedPrice, Flow, StorageReward, TestEvents, TestEventsChild, TestEventsEphemeral, TestToken/);
     const before = await snapshot(outDir);
     expect(before.map((s) => s.f)).toEqual([
       ".build-stamp.json",
+      "FixedPrice.ts",
+      "Flow.ts",
+      "StorageReward.ts",
       "TestEvents.ts",
       "TestEventsChild.ts",
       "TestEventsEphemeral.ts",
