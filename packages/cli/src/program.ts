@@ -3,6 +3,7 @@ import { registerDevnetCommand } from "./commands/devnet.js";
 import { registerGenesisCommands } from "./commands/genesis.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerNodeCommands } from "./commands/node.js";
+import { registerStorageCommands } from "./commands/storage.js";
 
 export const VERSION = "0.1.0";
 
@@ -17,5 +18,8 @@ export function buildProgram(): Command {
   registerNodeCommands(program);
   registerGenesisCommands(program);
   registerKeysCommands(program);
+  // One `storage` group: `zg storage node` (storageNode.ts) and `zg storage upload|download|info` (storage.ts).
+  const storage = program.command("storage").description("0G Storage: run a storage node; upload, download and inspect files");
+  registerStorageCommands(storage);
   return program;
 }
