@@ -13,6 +13,13 @@ export { ChainError, ChainErrorCode, MempoolError, MempoolErrorCode, TxError, Tx
 export type { Block, CommittedBlock, ExecutionEngine, ProposalParams, ProposalResult, TxCandidates } from "./execution/engine.js";
 export { computeGenesis, defaultExecutionOptions, Execution, type ExecutionOptions } from "./execution/execution.js";
 export { GENESIS_DEFAULTS, type Genesis, type GenesisAccount, genesisToJSON, parseGenesis } from "./execution/genesis.js";
+export {
+  type DeployedGenesisContract,
+  deployGenesisContract,
+  deployGenesisContracts,
+  type GenesisContract,
+  type GenesisDeployOptions,
+} from "./execution/genesisDeploy.js";
 export { defaultMempoolOptions, Mempool, type MempoolOptions } from "./mempool/mempool.js";
 export {
   ChainNode,
