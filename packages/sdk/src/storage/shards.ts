@@ -49,3 +49,22 @@ function describeMissing(nodes: readonly PlacedNode[], index: number): string {
   const flowSegment = (nodes[0]?.startSegment ?? 0) + index;
   return `segment ${index} (flow segment ${flowSegment}, shard ${flowSegment % maxShards}/${maxShards})`;
 }
+
+/**
+ * Checks, before any fee is paid, that the nodes cover every shard: each residue `r < max numShard` has a node with
+ * `r % numShard == shardId`. Throws `SHARDS_NOT_COVERED` naming the missing shards.
+ */
+export function checkShardCoverage(nodes: readonly { client: StorageNodeClient; shard: ShardConfig }[]): void {
+  const max = Math.max(1, ...nodes.map((n) => n.shard.numShard));
+  const missing: string[] = [];
+  for (let r = 0; r < max; r++) {
+    if (!nodes.some((n) => r % n.shard.numShard === n.shard.shardId)) missing.push(`shard ${r}/${max}`);
+  }
+  if (missing.length === 0) return;
+  const have = nodes.map((n) => `${n.client.url} (shard ${n.shard.shardId}/${n.shard.numShard})`).join(", ");
+  throw new StorageClientError(
+    { code: StorageClientErrorCode.SHARDS_NOT_COVERED, missing },
+    `the storage nodes do not cover every shard: no node stores ${missing.join(", ")}. Nodes: ${have}. ` +
+      "Add nodes for the missing shards; nothing was submitted.",
+  );
+}

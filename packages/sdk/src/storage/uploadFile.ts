@@ -6,7 +6,7 @@ import { StorageClientError, StorageClientErrorCode } from "./errors.js";
 import { StorageNodeClient } from "./nodeClient.js";
 import { pollNodes } from "./poll.js";
 import type { RetryOptions } from "./retry.js";
-import { type PlacedNode, segmentHolders, startSegmentOf } from "./shards.js";
+import { checkShardCoverage, type PlacedNode, segmentHolders, startSegmentOf } from "./shards.js";
 import { submitFile } from "./submitFile.js";
 import type { DataSource, FileInfo } from "./types.js";
 import { uploadSegments } from "./uploadSegments.js";
@@ -88,6 +88,9 @@ export async function uploadFile(
     params.onProgress?.({ phase, bytesDone, bytesTotal: size, segmentsDone, segmentsTotal });
   const poll = { intervalMs: params.pollIntervalMs ?? 250, timeoutMs: params.timeoutMs ?? 600_000, signal };
 
+  const shards = await Promise.all(nodes.map((client) => client.getShardConfig({ signal })));
+  checkShardCoverage(nodes.map((client, k) => ({ client, shard: shards[k]! })));
+
   const { root, tree, nodes: submissionNodes } = await hashSource(source, (done) => progress("hashing", done, 0), signal);
   const rootHex = toHex(root);
 
@@ -122,20 +125,17 @@ export async function uploadFile(
       waitingFor: `the Submit log of tx ${txSeq}`,
     },
   );
-  const placed = await Promise.all(
-    nodes.map(async (client, k): Promise<PlacedNode & { finalized: boolean }> => {
-      const info = infos[k]!;
-      if (info.tx.dataMerkleRoot.toLowerCase() !== rootHex || info.tx.size !== size) {
-        throw new StorageClientError(
-          { code: StorageClientErrorCode.UPLOAD_FAILED, url: client.url, segments: [] },
-          `storage node ${client.url} says tx ${txSeq} is file ${info.tx.dataMerkleRoot} of ${info.tx.size} bytes, not ${rootHex} of ${size}; ` +
-            "does it follow the same chain and Flow contract?",
-        );
-      }
-      const shard = await client.getShardConfig({ signal });
-      return { client, shard, txSeq, startSegment: startSegmentOf(info.tx.startEntryIndex), finalized: info.finalized };
-    }),
-  );
+  const placed = nodes.map((client, k): PlacedNode & { finalized: boolean } => {
+    const info = infos[k]!;
+    if (info.tx.dataMerkleRoot.toLowerCase() !== rootHex || info.tx.size !== size) {
+      throw new StorageClientError(
+        { code: StorageClientErrorCode.UPLOAD_FAILED, url: client.url, segments: [] },
+        `storage node ${client.url} says tx ${txSeq} is file ${info.tx.dataMerkleRoot} of ${info.tx.size} bytes, not ${rootHex} of ${size}; ` +
+          "does it follow the same chain and Flow contract?",
+      );
+    }
+    return { client, shard: shards[k]!, txSeq, startSegment: startSegmentOf(info.tx.startEntryIndex), finalized: info.finalized };
+  });
   const holders = segmentHolders(placed, segmentsTotal);
 
   await uploadSegments({
