@@ -60,7 +60,7 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   checkExistingGenesis(genesisPath, f.validators);
   if (!existsSync(genesisPath)) {
     const validators = devnetValidatorKeys(dir, f.validators);
-    const genesis = buildDevGenesis({ chainId: f.chainId, mnemonic: f.mnemonic, accounts: f.accounts, balance: 10_000n, validators });
+    const genesis = await buildDevGenesis({ chainId: f.chainId, mnemonic: f.mnemonic, accounts: f.accounts, balance: 10_000n, validators });
     writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`);
   }
   const chainId = Number((readJsonFile(genesisPath, "genesis") as { chainId: number }).chainId);

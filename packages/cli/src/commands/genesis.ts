@@ -1,5 +1,7 @@
 import { writeFileSync } from "node:fs";
-import { GENESIS_DEFAULTS, genesisToJSON, parseGenesis } from "@zerog/chain";
+import { deployGenesisContracts, GENESIS_DEFAULTS, genesisToJSON, parseGenesis } from "@zerog/chain";
+import { DEVNET_STORAGE_PARAMS, type StorageGenesisParams, storageGenesisDeployments } from "@zerog/contracts";
+import { bytesToHex } from "@zerog/core";
 import type { Command } from "commander";
 import { CliError, CliErrorCode, intArg } from "../config.js";
 import { deriveAccounts, TEST_MNEMONIC } from "../mnemonic.js";
@@ -13,17 +15,38 @@ export interface DevGenesisParams {
   timestamp?: number;
   /** Consensus validators (BLS public keys); none: a single local block producer. */
   validators?: { publicKey: string; power: string; name: string; proofOfPossession: string }[];
+  /** 0G Storage contract parameters; default `DEVNET_STORAGE_PARAMS`. */
+  storage?: StorageGenesisParams;
 }
 
-/** A development genesis funding the first accounts of a mnemonic. */
-export function buildDevGenesis(p: DevGenesisParams): Record<string, unknown> {
+/**
+ * A development genesis funding the first accounts of a mnemonic, with the 0G Storage system contracts (`Flow`,
+ * `FixedPrice`, `StorageReward` at `STORAGE_SYSTEM_CONTRACTS`) deployed: their constructors run in an EVM here and
+ * the resulting code and storage go into `alloc`; `systemContracts` lists them for `zg_systemContracts`.
+ */
+export async function buildDevGenesis(p: DevGenesisParams): Promise<Record<string, unknown>> {
   const alloc: Record<string, unknown> = {};
   for (const a of deriveAccounts(p.mnemonic, p.accounts)) alloc[a.address] = { balance: `0x${(p.balance * 10n ** 18n).toString(16)}` };
+  const deployments = storageGenesisDeployments(p.storage ?? DEVNET_STORAGE_PARAMS);
+  const deployed = await deployGenesisContracts(deployments, { chainId: BigInt(p.chainId) });
+  const systemContracts: Record<string, string> = {};
+  for (const d of deployments) {
+    const acc = deployed.get(d.address.toLowerCase() as `0x${string}`);
+    if (!acc?.code) continue;
+    alloc[d.address] = {
+      balance: "0x0",
+      nonce: `0x${(acc.nonce ?? 1n).toString(16)}`,
+      code: bytesToHex(acc.code),
+      storage: Object.fromEntries([...(acc.storage ?? [])].map(([k, v]) => [k, bytesToHex(v)])),
+    };
+    systemContracts[d.name] = d.address;
+  }
   const genesis = parseGenesis({
     chainId: p.chainId,
     timestamp: p.timestamp ?? Math.floor(Date.now() / 1000),
     gasLimit: GENESIS_DEFAULTS.gasLimit,
     alloc,
+    systemContracts,
     validators: p.validators ?? [],
   });
   return genesisToJSON(genesis);
@@ -39,13 +62,14 @@ export function registerGenesisCommands(program: Command): void {
     .option("--accounts <n>", "how many accounts to fund", intArg("--accounts", 0, 10_000), 10)
     .option("--balance <zg>", "balance of each account in ZG", "10000")
     .option("--out <file>", "where to write the genesis (default: print it)")
-    .action((o: { chainId: number; mnemonic: string; accounts: number; balance: string; out?: string }) => {
+    .action(async (o: { chainId: number; mnemonic: string; accounts: number; balance: string; out?: string }) => {
       if (!/^[0-9]+$/.test(o.balance))
         throw new CliError(
           { code: CliErrorCode.BAD_ARGUMENT, detail: "--balance" },
           `--balance must be a whole number of ZG, got "${o.balance}"`,
         );
-      const json = `${JSON.stringify(buildDevGenesis({ chainId: o.chainId, mnemonic: o.mnemonic, accounts: o.accounts, balance: BigInt(o.balance) }), null, 2)}\n`;
+      const genesis = await buildDevGenesis({ chainId: o.chainId, mnemonic: o.mnemonic, accounts: o.accounts, balance: BigInt(o.balance) });
+      const json = `${JSON.stringify(genesis, null, 2)}\n`;
       if (o.out) {
         writeFileSync(o.out, json);
         console.log(`genesis written to ${o.out}`);

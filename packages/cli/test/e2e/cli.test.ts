@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
+import { STORAGE_SYSTEM_CONTRACTS } from "@zerog/contracts";
 import { type Hex, isAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
@@ -103,18 +104,23 @@ describe("zg genesis init", () => {
       chainId: number;
       gasLimit: string;
       timestamp: number;
-      alloc: Record<string, { balance: string }>;
+      alloc: Record<string, { balance: string; code?: string }>;
+      systemContracts: Record<string, string>;
     };
     expect(g.chainId).toBe(CHAIN_ID);
     expect(BigInt(g.gasLimit)).toBeGreaterThan(0n);
     expect(Math.abs(g.timestamp - Date.now() / 1000)).toBeLessThan(600);
-    expect(Object.keys(g.alloc)).toEqual(ACCOUNTS.map((a) => a.address));
-    for (const a of Object.values(g.alloc)) expect(BigInt(a.balance)).toBe(GENESIS_BALANCE);
+    // Besides the funded accounts, the 0G Storage system contracts (code, no balance).
+    expect(g.systemContracts).toEqual(STORAGE_SYSTEM_CONTRACTS);
+    const funded = (alloc: typeof g.alloc) => Object.entries(alloc).filter(([, a]) => a.code === undefined);
+    expect(funded(g.alloc).map(([address]) => address)).toEqual(ACCOUNTS.map((a) => a.address));
+    for (const [, a] of funded(g.alloc)) expect(BigInt(a.balance)).toBe(GENESIS_BALANCE);
+    for (const address of Object.values(STORAGE_SYSTEM_CONTRACTS)) expect(g.alloc[address]?.code).toMatch(/^0x[0-9a-f]+$/);
 
     const small = JSON.parse(await zg("genesis", "init", "--chain-id", "4242", "--accounts", "2", "--balance", "5")) as typeof g;
     expect(small.chainId).toBe(4242);
-    expect(Object.keys(small.alloc)).toEqual(ACCOUNTS.slice(0, 2).map((a) => a.address));
-    expect(BigInt(Object.values(small.alloc)[0]!.balance)).toBe(5n * 10n ** 18n);
+    expect(funded(small.alloc).map(([address]) => address)).toEqual(ACCOUNTS.slice(0, 2).map((a) => a.address));
+    expect(BigInt(funded(small.alloc)[0]![1].balance)).toBe(5n * 10n ** 18n);
   });
 });
 

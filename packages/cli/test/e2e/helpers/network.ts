@@ -92,7 +92,7 @@ export async function startNetwork(opts: {
   const genesisPath = join(dir, "genesis.json");
   writeFileSync(
     genesisPath,
-    JSON.stringify(buildDevGenesis({ chainId: 31337, mnemonic: TEST_MNEMONIC, accounts: 10, balance: 10_000n, validators: keys })),
+    JSON.stringify(await buildDevGenesis({ chainId: 31337, mnemonic: TEST_MNEMONIC, accounts: 10, balance: 10_000n, validators: keys })),
   );
   // planDevnet adds the rpc node only for more than one validator; a single validator network has none.
   const plans = planDevnet(dir, {
