@@ -1,8 +1,7 @@
 import type { Hex } from "viem";
 import { StorageClientError, StorageClientErrorCode } from "./errors.js";
-import type { StorageNodeClient } from "./nodeClient.js";
+import { type StorageNodeClient, toClients } from "./nodeClient.js";
 import { type PlacedNode, startSegmentOf } from "./shards.js";
-import { toClients } from "./uploadFile.js";
 
 export interface FileNodes {
   /** Nodes that hold the file finalized, each with its own tx seq (deduplicated copies may differ). */

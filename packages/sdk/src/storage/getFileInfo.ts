@@ -1,8 +1,7 @@
 import type { Hex } from "viem";
 import { checkRoot } from "./downloadFile.js";
-import type { StorageNodeClient } from "./nodeClient.js";
+import { type StorageNodeClient, toClients } from "./nodeClient.js";
 import type { FileInfo, ShardConfig } from "./types.js";
-import { toClients } from "./uploadFile.js";
 
 export interface GetFileInfoParameters {
   root: Hex;

@@ -196,6 +196,16 @@ export class StorageNodeClient {
   }
 }
 
+export function toClients(nodes: readonly (string | StorageNodeClient)[]): StorageNodeClient[] {
+  if (nodes.length === 0) {
+    throw new StorageClientError(
+      { code: StorageClientErrorCode.BAD_INPUT, param: "nodes" },
+      "no storage nodes given; pass at least one storage node URL",
+    );
+  }
+  return nodes.map((n) => (typeof n === "string" ? new StorageNodeClient(n) : n));
+}
+
 export function segmentToJSON(s: SegmentWithProof): SegmentWithProofJSON {
   return { root: s.root, data: bytesToBase64(s.data), index: s.index, proof: fileProofToJSON(s.proof), fileSize: s.fileSize };
 }

@@ -3,12 +3,12 @@ import { type Account, type Address, type Chain, type Client, getAddress, type H
 import { DEFAULT_FLOW_ADDRESS, type SubmitABI } from "./abi.js";
 import { createBytesSource, readExactly } from "./dataSource.js";
 import { StorageClientError, StorageClientErrorCode } from "./errors.js";
-import { StorageNodeClient } from "./nodeClient.js";
+import { type StorageNodeClient, toClients } from "./nodeClient.js";
 import { pollNodes } from "./poll.js";
 import type { RetryOptions } from "./retry.js";
 import { checkShardCoverage, type PlacedNode, segmentHolders, startSegmentOf } from "./shards.js";
 import { submitFile } from "./submitFile.js";
-import type { DataSource, FileInfo } from "./types.js";
+import type { DataSource, FileInfo, ShardConfig } from "./types.js";
 import { uploadSegments } from "./uploadSegments.js";
 
 export type UploadPhase = "hashing" | "submitting" | "syncing" | "uploading" | "finalizing" | "done";
@@ -67,83 +67,37 @@ export async function uploadFile(
   client: Client<Transport, Chain | undefined, Account | undefined>,
   params: UploadFileParameters,
 ): Promise<UploadFileReturnType> {
-  const source = params.data instanceof Uint8Array ? createBytesSource(params.data) : params.data;
-  const nodes = toClients(params.nodes);
+  const { source, nodes, account } = checkParams(client, params);
   const { signal } = params;
   const size = source.size;
-  if (!Number.isSafeInteger(size) || size <= 0) {
-    throw new StorageClientError(
-      { code: StorageClientErrorCode.BAD_INPUT, param: "data" },
-      `cannot store a file of ${size} bytes; give a non-empty file`,
-    );
-  }
-  const account = params.account ?? client.account;
-  if (!account)
-    throw new StorageClientError(
-      { code: StorageClientErrorCode.BAD_INPUT, param: "account" },
-      "uploadFile needs an account to pay for the submission: pass `account` or use a client with one",
-    );
   const segmentsTotal = numSegments(size);
   const progress = (phase: UploadPhase, bytesDone: number, segmentsDone: number) =>
     params.onProgress?.({ phase, bytesDone, bytesTotal: size, segmentsDone, segmentsTotal });
   const poll = { intervalMs: params.pollIntervalMs ?? 250, timeoutMs: params.timeoutMs ?? 600_000, signal };
 
-  const shards = await Promise.all(nodes.map((client) => client.getShardConfig({ signal })));
-  checkShardCoverage(nodes.map((client, k) => ({ client, shard: shards[k]! })));
+  const shards = await Promise.all(nodes.map((n) => n.getShardConfig({ signal })));
+  checkShardCoverage(nodes.map((n, k) => ({ client: n, shard: shards[k]! })));
 
-  const { root, tree, nodes: submissionNodes } = await hashSource(source, (done) => progress("hashing", done, 0), signal);
-  const rootHex = toHex(root);
+  const hashed = await hashSource(source, (done) => progress("hashing", done, 0), signal);
+  const root = toHex(hashed.root);
 
   progress("submitting", 0, 0);
-  const known = await Promise.all(nodes.map((n) => n.getFileInfo(rootHex, false, { signal })));
-  const stored = known.find((i): i is FileInfo => i?.finalized === true && i.tx.size === size);
-  let txSeq: number;
-  let txHash: Hex | null = null;
-  if (stored) txSeq = stored.tx.seq;
-  else {
-    const flowAddress = params.flowAddress ?? (await flowAddressOf(nodes[0]!, client.chain?.id, signal));
-    const sent = await submitFile(client, {
-      flowAddress,
-      account,
-      size,
-      nodes: submissionNodes,
-      abi: params.abi ?? "new",
-      tags: params.tags,
-      fee: params.fee,
-    });
-    txSeq = sent.txSeq;
-    txHash = sent.txHash;
-  }
+  const { txSeq, txHash } = await submitUnlessStored(client, params, { nodes, account, root, size, submissionNodes: hashed.nodes });
 
   progress("syncing", 0, 0);
-  const infos = await pollNodes(
-    nodes,
-    (n) => n.getFileInfoByTxSeq(txSeq, { signal }),
-    (i) => i !== null,
-    {
-      ...poll,
-      waitingFor: `the Submit log of tx ${txSeq}`,
-    },
-  );
-  const placed = nodes.map((client, k): PlacedNode & { finalized: boolean } => {
-    const info = infos[k]!;
-    if (info.tx.dataMerkleRoot.toLowerCase() !== rootHex || info.tx.size !== size) {
-      throw new StorageClientError(
-        { code: StorageClientErrorCode.UPLOAD_FAILED, url: client.url, segments: [] },
-        `storage node ${client.url} says tx ${txSeq} is file ${info.tx.dataMerkleRoot} of ${info.tx.size} bytes, not ${rootHex} of ${size}; ` +
-          "does it follow the same chain and Flow contract?",
-      );
-    }
-    return { client, shard: shards[k]!, txSeq, startSegment: startSegmentOf(info.tx.startEntryIndex), finalized: info.finalized };
+  const seen = (i: FileInfo | null) => i !== null;
+  const infos = await pollNodes(nodes, (n) => n.getFileInfoByTxSeq(txSeq, { signal }), seen, {
+    ...poll,
+    waitingFor: `the Submit log of tx ${txSeq}`,
   });
-  const holders = segmentHolders(placed, segmentsTotal);
+  const placed = nodes.map((n, k) => placeNode(n, shards[k]!, infos[k]!, { root, size, txSeq }));
 
   await uploadSegments({
     source,
-    tree,
-    root: rootHex,
+    tree: hashed.tree,
+    root,
     txSeq,
-    holders,
+    holders: segmentHolders(placed, segmentsTotal),
     batchSize: params.batchSize ?? 4,
     concurrency: params.concurrency ?? 8,
     retry: params.retry,
@@ -152,17 +106,71 @@ export async function uploadFile(
   });
 
   progress("finalizing", size, segmentsTotal);
-  await pollNodes(
-    nodes,
-    (n) => n.getFileInfoByTxSeq(txSeq, { signal }),
-    (i) => i?.finalized === true,
-    {
-      ...poll,
-      waitingFor: `finalization of tx ${txSeq}`,
-    },
-  );
+  const finalized = (i: FileInfo | null) => i?.finalized === true;
+  await pollNodes(nodes, (n) => n.getFileInfoByTxSeq(txSeq, { signal }), finalized, {
+    ...poll,
+    waitingFor: `finalization of tx ${txSeq}`,
+  });
   progress("done", size, segmentsTotal);
-  return { root: rootHex, txSeq, txHash, size };
+  return { root, txSeq, txHash, size };
+}
+
+function checkParams(
+  client: Client<Transport, Chain | undefined, Account | undefined>,
+  params: UploadFileParameters,
+): { source: DataSource; nodes: StorageNodeClient[]; account: Account | Address } {
+  const source = params.data instanceof Uint8Array ? createBytesSource(params.data) : params.data;
+  const nodes = toClients(params.nodes);
+  if (!Number.isSafeInteger(source.size) || source.size <= 0) {
+    const msg = `cannot store a file of ${source.size} bytes; give a non-empty file`;
+    throw new StorageClientError({ code: StorageClientErrorCode.BAD_INPUT, param: "data" }, msg);
+  }
+  const account = params.account ?? client.account;
+  if (!account) {
+    const msg = "uploadFile needs an account to pay for the submission: pass `account` or use a client with one";
+    throw new StorageClientError({ code: StorageClientErrorCode.BAD_INPUT, param: "account" }, msg);
+  }
+  return { source, nodes, account };
+}
+
+/** Reuses a tx the nodes already finalized for this root and size (0G 1.x `skipIfFinalized`), else submits one. */
+async function submitUnlessStored(
+  client: Client<Transport, Chain | undefined, Account | undefined>,
+  params: UploadFileParameters,
+  f: { nodes: StorageNodeClient[]; account: Account | Address; root: Hex; size: number; submissionNodes: SubmissionNode[] },
+): Promise<{ txSeq: number; txHash: Hex | null }> {
+  const { signal } = params;
+  const known = await Promise.all(f.nodes.map((n) => n.getFileInfo(f.root, false, { signal })));
+  const stored = known.find((i): i is FileInfo => i?.finalized === true && i.tx.size === f.size);
+  if (stored) return { txSeq: stored.tx.seq, txHash: null };
+  const flowAddress = params.flowAddress ?? (await flowAddressOf(f.nodes[0]!, client.chain?.id, signal));
+  const sent = await submitFile(client, {
+    flowAddress,
+    account: f.account,
+    size: f.size,
+    nodes: f.submissionNodes,
+    abi: params.abi ?? "new",
+    tags: params.tags,
+    fee: params.fee,
+  });
+  return { txSeq: sent.txSeq, txHash: sent.txHash };
+}
+
+/** Where the node put the file in the flow; refuses a node whose tx `txSeq` is another file. */
+function placeNode(
+  client: StorageNodeClient,
+  shard: ShardConfig,
+  info: FileInfo,
+  want: { root: Hex; size: number; txSeq: number },
+): PlacedNode & { finalized: boolean } {
+  if (info.tx.dataMerkleRoot.toLowerCase() !== want.root || info.tx.size !== want.size) {
+    throw new StorageClientError(
+      { code: StorageClientErrorCode.UPLOAD_FAILED, url: client.url, segments: [] },
+      `storage node ${client.url} says tx ${want.txSeq} is file ${info.tx.dataMerkleRoot} of ${info.tx.size} bytes, ` +
+        `not ${want.root} of ${want.size}; does it follow the same chain and Flow contract?`,
+    );
+  }
+  return { client, shard, txSeq: want.txSeq, startSegment: startSegmentOf(info.tx.startEntryIndex), finalized: info.finalized };
 }
 
 /** The file root and submission nodes, streaming the source through `FileHasher` (memory: one read buffer). */
@@ -181,16 +189,6 @@ export async function hashSource(
   return { root, tree, nodes };
 }
 
-export function toClients(nodes: readonly (string | StorageNodeClient)[]): StorageNodeClient[] {
-  if (nodes.length === 0) {
-    throw new StorageClientError(
-      { code: StorageClientErrorCode.BAD_INPUT, param: "nodes" },
-      "no storage nodes given; pass at least one storage node URL",
-    );
-  }
-  return nodes.map((n) => (typeof n === "string" ? new StorageNodeClient(n) : n));
-}
-
 async function flowAddressOf(node: StorageNodeClient, chainId: number | undefined, signal: AbortSignal | undefined): Promise<Address> {
   const { networkIdentity: id } = await node.getStatus({ signal });
   if (chainId !== undefined && typeof id.chainId === "number" && id.chainId !== chainId) {
@@ -199,5 +197,6 @@ async function flowAddressOf(node: StorageNodeClient, chainId: number | undefine
       `storage node ${node.url} follows chain ${id.chainId} but the client is connected to chain ${chainId}; point both at the same network`,
     );
   }
-  return id.flowAddress ? getAddress(id.flowAddress) : DEFAULT_FLOW_ADDRESS;
+  // A node that has not read the Flow address from the chain yet reports the zero address.
+  return id.flowAddress && !/^0x0{40}$/.test(id.flowAddress) ? getAddress(id.flowAddress) : DEFAULT_FLOW_ADDRESS;
 }
