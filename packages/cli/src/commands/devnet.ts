@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { intArg, readJsonFile } from "../config.js";
-import { checkExistingGenesis, devnetValidatorKeys, planDevnet } from "../devnet/layout.js";
+import { checkExistingGenesis, devnetValidatorKeys, planDevnet, planStorageNodes } from "../devnet/layout.js";
 import { type DevnetManifest, writeManifest } from "../devnet/manifest.js";
 import { type RunningProcess, spawnNode, stopProcess, waitReady } from "../devnet/supervisor.js";
 import { deriveAccounts, TEST_MNEMONIC } from "../mnemonic.js";
@@ -19,6 +19,9 @@ export interface DevnetFlags {
   "rpc.port": number;
   "p2p.port": number;
   "producer.blockTime": number;
+  "storage.nodes": number;
+  "storage.shards": number;
+  "storage.port": number;
   logLevel: string;
 }
 
@@ -46,6 +49,14 @@ export function registerDevnetCommand(program: Command): void {
     )
     .option("--p2p.port <port>", "first p2p port (one per node)", intArg("--p2p.port", 1, 65535), 26656)
     .option("--producer.block-time <ms>", "least time between blocks while transactions wait", intArg("--producer.block-time", 1), 250)
+    .option("--storage.nodes <n>", "0G storage nodes (0: none)", intArg("--storage.nodes", 0, 64), 2)
+    .option("--storage.shards <n>", "numShard of the storage nodes (node i stores shard i % n)", intArg("--storage.shards", 1, 64), 2)
+    .option(
+      "--storage.port <port>",
+      "zgs_ JSON-RPC port of storage-0; the others use the next ports",
+      intArg("--storage.port", 1, 65535),
+      5678,
+    )
     .option("--log-level <level>", "log level of the nodes", "info")
     .action(async (flags: DevnetFlags) => {
       await runDevnet(flags);
@@ -57,7 +68,7 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   if (f.reset) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const genesisPath = join(dir, "genesis.json");
-  checkExistingGenesis(genesisPath, f.validators);
+  checkExistingGenesis(genesisPath, f.validators, f["storage.nodes"] > 0);
   if (!existsSync(genesisPath)) {
     const validators = devnetValidatorKeys(dir, f.validators);
     const genesis = await buildDevGenesis({ chainId: f.chainId, mnemonic: f.mnemonic, accounts: f.accounts, balance: 10_000n, validators });
@@ -74,6 +85,14 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
     logLevel: f.logLevel,
   });
   const main = nodes[0]!;
+  const storageNodes = planStorageNodes(dir, {
+    nodes: f["storage.nodes"],
+    shards: f["storage.shards"],
+    host: f["rpc.host"],
+    port: f["storage.port"],
+    chainRpc: main.rpc,
+    logLevel: f.logLevel,
+  });
   const manifestPath = join(dir, "devnet.json");
   const manifest: DevnetManifest = {
     status: "starting",
@@ -108,26 +127,29 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   }
   try {
     await Promise.all(procs.map((p) => waitReady(p, 60_000)));
+    // Storage nodes read the chain (system contracts, Submit logs), so they start once it answers.
+    for (const s of storageNodes) {
+      procs.push(
+        spawnNode({ name: s.name, args: s.args, logFile: join(s.dir, "node.log"), readyUrl: s.rpc, readyMethod: "zgs_getStatus" }),
+      );
+    }
+    await Promise.all(procs.slice(nodes.length).map((p) => waitReady(p, 60_000)));
   } catch (e) {
     await stopAll(1, `devnet failed to start: ${(e as Error).message}`);
     return;
   }
   for (const [i, p] of procs.entries()) {
-    const n = nodes[i]!;
+    const n = nodes[i];
+    const s = storageNodes[i - nodes.length];
+    const name = n?.name ?? s!.name;
+    const nodeDir = n?.dir ?? s!.dir;
     p.child.once(
       "exit",
-      (code, signal) => void stopAll(1, `${n.name} exited unexpectedly (${signal ?? `code ${code}`}); see ${join(n.dir, "node.log")}`),
+      (code, signal) => void stopAll(1, `${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${join(nodeDir, "node.log")}`),
     );
-    manifest.nodes.push({
-      name: n.name,
-      role: n.role,
-      pid: p.child.pid!,
-      rpc: n.rpc,
-      ws: n.ws,
-      p2p: n.p2p,
-      dataDir: n.dir,
-      log: join(n.dir, "node.log"),
-    });
+    const common = { name, pid: p.child.pid!, dataDir: nodeDir, log: join(nodeDir, "node.log") };
+    if (n) manifest.nodes.push({ ...common, role: n.role, rpc: n.rpc, ws: n.ws, p2p: n.p2p });
+    else manifest.nodes.push({ ...common, role: "storage", rpc: s!.rpc });
   }
   manifest.rpcUrls = [main.rpc, ...nodes.slice(1).map((n) => n.rpc)];
   manifest.status = "running";
@@ -141,6 +163,7 @@ function printBanner(m: DevnetManifest, manifestPath: string): void {
     "zerog devnet running",
     `  chain id   ${m.chainId}`,
     `  JSON-RPC   ${m.rpcUrls[0]}  (WebSocket ${m.wsUrls[0]})`,
+    ...m.nodes.filter((n) => n.role === "storage").map((n) => `  storage    ${n.rpc}  (${n.name}, zgs_ JSON-RPC)`),
     `  manifest   ${manifestPath}`,
     "",
     "Funded accounts (10,000 ZG each):",

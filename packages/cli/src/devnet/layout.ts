@@ -111,9 +111,15 @@ export function planDevnet(dir: string, p: DevnetPlan): PlannedNode[] {
 }
 
 /** Refuses to reuse a devnet created with another number of validators. */
-export function checkExistingGenesis(genesisPath: string, validators: number): void {
+export function checkExistingGenesis(genesisPath: string, validators: number, storage = false): void {
   if (!existsSync(genesisPath)) return;
-  const g = readJsonFile(genesisPath, "genesis") as { validators?: unknown[] };
+  const g = readJsonFile(genesisPath, "genesis") as { validators?: unknown[]; systemContracts?: Record<string, unknown> };
+  if (storage && typeof g.systemContracts?.Flow !== "string") {
+    throw new CliError(
+      { code: CliErrorCode.BAD_ARGUMENT, detail: "storage" },
+      `the devnet in ${genesisPath} predates 0G Storage (no Flow contract in its genesis); add --reset to start a new one, or --storage.nodes 0`,
+    );
+  }
   const have = Array.isArray(g.validators) ? g.validators.length : 0;
   if (have !== validators) {
     throw new CliError(
@@ -121,4 +127,44 @@ export function checkExistingGenesis(genesisPath: string, validators: number): v
       `the devnet in ${genesisPath} has ${have} validator(s), not ${validators}; add --reset to start a new one`,
     );
   }
+}
+
+export interface StoragePlan {
+  /** Storage node processes (0: none). */
+  nodes: number;
+  /** numShard; node i stores shard i % shards, so nodes / shards replicas of each segment. */
+  shards: number;
+  host: string;
+  /** RPC port of storage-0; storage-i listens on port + i. */
+  port: number;
+  chainRpc: string;
+  logLevel: string;
+}
+
+export interface PlannedStorageNode {
+  name: string;
+  dir: string;
+  rpc: string;
+  args: string[];
+}
+
+/** Lays out the devnet's storage nodes: `storage-i` with shard `i % shards`, every other node as a sync peer. */
+export function planStorageNodes(dir: string, p: StoragePlan): PlannedStorageNode[] {
+  if (p.nodes === 0) return [];
+  if (p.shards < 1 || (p.shards & (p.shards - 1)) !== 0 || p.shards > p.nodes) {
+    throw new CliError(
+      { code: CliErrorCode.BAD_ARGUMENT, detail: "storage.shards" },
+      `--storage.shards must be a power of two no larger than --storage.nodes (${p.nodes}), got ${p.shards}`,
+    );
+  }
+  const urls = Array.from({ length: p.nodes }, (_, i) => `http://${p.host}:${p.port + i}`);
+  return urls.map((rpc, i) => {
+    const nodeDir = join(dir, `storage-${i}`);
+    mkdirSync(nodeDir, { recursive: true });
+    const peers = urls.filter((_, j) => j !== i);
+    const args = ["storage", "node", "--chain-rpc", p.chainRpc, "--rpc.host", p.host, "--rpc.port", String(p.port + i)];
+    args.push("--shard", `${i % p.shards}/${p.shards}`, "--data-dir", nodeDir, "--log-level", p.logLevel);
+    if (peers.length > 0) args.push("--peers", peers.join(","));
+    return { name: `storage-${i}`, dir: nodeDir, rpc, args };
+  });
 }

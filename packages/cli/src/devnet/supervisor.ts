@@ -8,6 +8,8 @@ export interface ProcessSpec {
   logFile: string;
   /** HTTP JSON-RPC URL that answers once the process is ready. */
   readyUrl: string;
+  /** The method that must answer there (default `eth_chainId`). */
+  readyMethod?: string;
 }
 
 export interface RunningProcess {
@@ -32,7 +34,7 @@ export function spawnNode(spec: ProcessSpec): RunningProcess {
   return { spec, child };
 }
 
-/** Resolves when the process answers `eth_chainId`; rejects if it exits or the time runs out. */
+/** Resolves when the process answers its ready method; rejects if it exits or the time runs out. */
 export async function waitReady(p: RunningProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | null = null;
@@ -45,7 +47,7 @@ export async function waitReady(p: RunningProcess, timeoutMs: number): Promise<v
       const res = await fetch(p.spec.readyUrl, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: p.spec.readyMethod ?? "eth_chainId", params: [] }),
         signal: AbortSignal.timeout(1000),
       });
       if (res.ok) return;

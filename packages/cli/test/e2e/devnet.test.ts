@@ -14,6 +14,7 @@ import { ACCOUNTS, CHAIN_ID, GENESIS_BALANCE } from "./helpers/accounts.js";
 import { useE2ECleanup } from "./helpers/node.js";
 import {
   freePort,
+  freePorts,
   isPidAlive,
   makeTempDir,
   spawnZg,
@@ -57,7 +58,9 @@ function readManifest(): Manifest {
 
 /** Starts `zg devnet` and resolves once it prints its banner (the manifest says "running" by then). */
 async function startDevnet(port: number, extra: string[] = []): Promise<{ sup: TrackedProcess; manifest: Manifest; url: string }> {
-  const sup = spawnZg("zg devnet", ["devnet", "--datadir", datadir, "--rpc.port", String(port), ...extra], {
+  const storagePort = await freePorts(2);
+  const args = ["devnet", "--datadir", datadir, "--rpc.port", String(port), "--storage.port", String(storagePort), ...extra];
+  const sup = spawnZg("zg devnet", args, {
     logFile: join(datadir, "supervisor.log"),
   });
   await sup.waitForOutput(/zerog devnet running/, 60_000);
@@ -119,6 +122,17 @@ describe("zg devnet", () => {
         expect(existsSync(n.dataDir)).toBe(true);
         expect(statSync(n.log).isFile()).toBe(true);
       }
+      // Two 0G storage nodes, one per shard of two, following the chain's Flow contract.
+      const storage = manifest.nodes.filter((n) => n.role === "storage");
+      expect(storage.map((n) => n.name)).toEqual(["storage-0", "storage-1"]);
+      expect(sup.text).toContain(storage[0]!.rpc);
+      const flow = (await rpc<Record<string, string>>(url, "zg_systemContracts")).Flow!;
+      for (const [i, n] of storage.entries()) {
+        expect(await rpc(n.rpc, "zgs_getShardConfig")).toEqual({ shardId: i, numShard: 2 });
+        const status = await rpc<{ networkIdentity: { chainId: number; flowAddress: string } }>(n.rpc, "zgs_getStatus");
+        expect(status.networkIdentity.chainId).toBe(CHAIN_ID);
+        expect(status.networkIdentity.flowAddress.toLowerCase()).toBe(flow.toLowerCase());
+      }
       const validator = manifest.nodes.find((n) => n.role === "validator")!;
       expect(validator.rpc).toBe(url);
       expect(validator.ws).toBe(`ws://127.0.0.1:${port}`);
@@ -171,7 +185,7 @@ describe("zg devnet", () => {
       busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port));
     });
     const otherDir = makeTempDir("zg-devnet-busy-");
-    const sup = spawnZg("zg devnet (busy port)", ["devnet", "--datadir", otherDir, "--rpc.port", String(port)], {
+    const sup = spawnZg("zg devnet (busy port)", ["devnet", "--datadir", otherDir, "--rpc.port", String(port), "--storage.nodes", "0"], {
       logFile: join(otherDir, "supervisor.log"),
     });
     try {

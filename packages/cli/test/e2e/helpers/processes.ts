@@ -188,6 +188,26 @@ export function runZg(args: string[], opts: { timeoutMs?: number; cwd?: string }
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
+/** `count` consecutive free ports (for processes that take a base port and use the next ones). */
+export async function freePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort();
+    if (base + count > 65_535) continue;
+    const ok = await Promise.all(Array.from({ length: count - 1 }, (_, i) => isPortFree(base + 1 + i)));
+    if (ok.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
