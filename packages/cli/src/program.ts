@@ -4,6 +4,7 @@ import { registerGenesisCommands } from "./commands/genesis.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerStorageCommands } from "./commands/storage.js";
+import { registerStorageNodeCommand } from "./commands/storageNode.js";
 
 export const VERSION = "0.1.0";
 
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   // One `storage` group: `zg storage node` (storageNode.ts) and `zg storage upload|download|info` (storage.ts).
   const storage = program.command("storage").description("0G Storage: run a storage node; upload, download and inspect files");
   registerStorageCommands(storage);
+  registerStorageNodeCommand(storage);
   return program;
 }
