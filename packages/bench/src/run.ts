@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     "gas-limit": { type: "string", default: "60000000" },
     only: { type: "string" },
     profile: { type: "string" },
+    "storage-mib": { type: "string", default: "1024" },
   },
 });
 const N = Number(args.senders);
@@ -189,6 +190,7 @@ if (!args.only || args.only === "bft") {
   await measureBFT(true);
 }
 if (args.only === "p2p") await (await import("./p2p.js")).benchP2P();
+if (!args.only || args.only === "storage") await (await import("./storage/run.js")).benchStorage(Number(args["storage-mib"]));
 if (!args.only || args.only === "engine") await measureExecutionOnly();
 if (!args.only || args.only === "zerog")
   await measure(() =>
