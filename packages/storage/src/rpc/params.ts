@@ -2,12 +2,17 @@ import { hexToBytes, ParamError, type ParamSchema, p } from "@zerog/core";
 import { fileProofFromJSON } from "@zerog/core/merkle";
 import type { SegmentWithProof } from "../flow/segment.js";
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Standard base64 with padding, as 0G's node (serde `base64::decode`) accepts it. */
+/**
+ * Standard base64 with padding, as 0G's node (serde `base64::decode`) accepts it. Node's decoder skips or stops at
+ * characters outside the alphabet, so any of them shows up as a length mismatch (a regex over the string costs ten
+ * times the decoding: ~1 ms per segment).
+ */
 export function decodeBase64(s: string): Uint8Array {
-  if (!BASE64.test(s)) throw new ParamError("invalid base64 data");
-  return new Uint8Array(Buffer.from(s, "base64"));
+  const pad = s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0;
+  const out = Buffer.from(s, "base64");
+  if (s.length % 4 !== 0 || out.length !== (s.length / 4) * 3 - pad || s.includes("-") || s.includes("_"))
+    throw new ParamError("invalid base64 data");
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 const u64 = () => p.number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });

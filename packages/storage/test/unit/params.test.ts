@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { decodeBase64 } from "../../src/rpc/params.js";
+
+describe("decodeBase64", () => {
+  it("accepts standard base64 with padding", () => {
+    for (const n of [0, 1, 2, 3, 256, 1000]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37) & 0xff);
+      expect(decodeBase64(Buffer.from(bytes).toString("base64"))).toEqual(bytes);
+    }
+  });
+
+  it("rejects missing padding, url-safe and foreign characters", () => {
+    for (const bad of ["QQ", "QUJ", "QU=J", "Q!==", "ab-_", "QUJD\n", "QUJD QUJD"])
+      expect(() => decodeBase64(bad), bad).toThrow("invalid base64");
+  });
+});
