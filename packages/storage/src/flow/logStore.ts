@@ -5,6 +5,7 @@ import type { StorageMetrics } from "../metrics.js";
 import { SECTOR_SIZE, SECTORS_PER_SEGMENT } from "../params.js";
 import { ChunkCache } from "./chunkCache.js";
 import type { FlowDataStore } from "./flowDataStore.js";
+import { type FlowProof, type PlacedNode, sectorProof } from "./flowProof.js";
 import type { MetaStore, SegmentRecord } from "./metaStore.js";
 import { type SegmentWithProof, segmentDataLength, validateSegment } from "./segment.js";
 import { flowSegmentOf, inShard, type ShardConfig, shardDataSegments } from "./shard.js";
@@ -64,6 +65,8 @@ export class LogStore {
   private readonly inflight = new Set<string>();
   private readonly finalizedListeners = new Set<(tx: Transaction) => void>();
   private flow = new FlowTree();
+  /** Every submission node in flow order (for sector proofs). */
+  private placed: PlacedNode[] = [];
   private writings = 0;
   /** Sectors at or past this were never written, so they read as zeros without writing any. */
   private dataEnd = 0;
@@ -86,6 +89,7 @@ export class LogStore {
       this.txs.push({ tx, finalized: done, written: new Set(done ? [] : this.meta.segmentIndexes(tx.seq)) });
       this.indexRoot(tx);
       this.flow.appendSubmission(txSubmissionNodes(tx));
+      this.place(tx);
     }
     this.dataEnd = this.meta.getMeta<number>("dataEnd") ?? 0;
   }
@@ -172,6 +176,7 @@ export class LogStore {
       );
     this.zeroRange(placed.startPos - placed.paddingSectors, tx.startEntryIndex);
     await this.meta.db.batch([this.meta.putTx(tx)]);
+    this.place(tx);
     const state: TxState = { tx, finalized: false, written: new Set() };
     this.txs.push(state);
     this.indexRoot(tx);
@@ -197,7 +202,11 @@ export class LogStore {
       else this.byRoot.set(key, rest);
     }
     this.flow = new FlowTree();
-    for (const s of this.txs) this.flow.appendSubmission(txSubmissionNodes(s.tx));
+    this.placed = [];
+    for (const s of this.txs) {
+      this.flow.appendSubmission(txSubmissionNodes(s.tx));
+      this.place(s.tx);
+    }
     this.metrics?.nextTxSeq.set(this.nextTxSeq);
     this.log.warn({ from: seq, count: dropped.length }, "reverted txs after a chain reorg");
   }
@@ -344,6 +353,53 @@ export class LogStore {
       const segEnd = Math.min((seg + 1) * SECTORS_PER_SEGMENT, end);
       if (inShard(this.shard, seg)) this.data.writeZeros(s, segEnd - s);
       s = segEnd;
+    }
+  }
+
+  /**
+   * Proof of flow sector `sector` against the current flow root, or undefined when this node does not hold the data
+   * it needs (another shard's segment, or a segment not uploaded yet).
+   */
+  sectorProof(sector: number): FlowProof | undefined {
+    return sectorProof(
+      {
+        nodes: this.placed,
+        length: this.flowLength,
+        readSegment: (segment) => {
+          const state = this.txAtSector(sector);
+          if (!state || !inShard(this.shard, segment)) return undefined;
+          const j = Math.floor((sector - state.tx.startEntryIndex) / SECTORS_PER_SEGMENT);
+          if (!state.finalized && !state.written.has(j)) return undefined;
+          return this.data.read(segment * SECTORS_PER_SEGMENT, SECTORS_PER_SEGMENT);
+        },
+        segmentSiblings: (node, segInNode) => {
+          const state = this.txAtSector(node.start);
+          if (!state) return undefined;
+          const j = (node.start - state.tx.startEntryIndex) / SECTORS_PER_SEGMENT + segInNode;
+          return this.meta.getSegment(state.tx.seq, j)?.proof.lemma.slice(1, 1 + node.height - Math.log2(SECTORS_PER_SEGMENT));
+        },
+      },
+      sector,
+    );
+  }
+
+  private txAtSector(sector: number): TxState | undefined {
+    let lo = 0;
+    let hi = this.txs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.txs[mid]!.tx.startEntryIndex <= sector) lo = mid + 1;
+      else hi = mid;
+    }
+    const s = this.txs[lo - 1];
+    return s && sector < s.tx.startEntryIndex + txSectors(s.tx) ? s : undefined;
+  }
+
+  private place(tx: Transaction): void {
+    let start = tx.startEntryIndex;
+    for (const n of tx.merkleNodes) {
+      this.placed.push({ start, height: n.depth - 1, root: n.root });
+      start += 2 ** (n.depth - 1);
     }
   }
 

@@ -116,9 +116,16 @@ export function registerZgsMethods(server: JsonRpcServer, ctx: ZgsContext): void
   });
 
   server.register("zgs_getSectorProof", {
-    params: [txSeqParam(), p.optional(p.nullable(p.hash()))],
-    handler: () => {
-      throw internalError("sector proofs are not served by this node yet");
+    params: [indexParam(), p.optional(p.nullable(p.hash()))],
+    handler: ([sector, flowRoot]) => {
+      const current = bytesToHex(store.flowRoot);
+      // Only the current root: older flow roots are not kept.
+      if (flowRoot !== undefined && flowRoot !== current) throw invalidParams("flow_root", "flow root not found");
+      if (sector >= store.flowLength) throw invalidParams("sector_index", "sector index out of bound");
+      const proof = store.sectorProof(sector);
+      if (!proof) throw internalError("sector data is not available on this node");
+      if (bytesToHex(proof.lemma[proof.lemma.length - 1]!) !== current) throw internalError("sector proof does not match the flow root");
+      return { lemma: proof.lemma.map(bytesToHex), path: proof.path };
     },
   });
 

@@ -1,5 +1,6 @@
 import { bytesToHex, hexToBytes } from "@zerog/core";
 import { fileProofFromJSON, segmentRoot, verifySegmentProof } from "@zerog/core/merkle";
+import { createPublicClient, type Hex, http, parseAbi } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHAIN_ID } from "../../../cli/test/e2e/helpers/accounts.js";
 import { startNode, type TestNode, useE2ECleanup } from "../../../cli/test/e2e/helpers/node.js";
@@ -157,6 +158,28 @@ describe("zg storage node", () => {
     const got = await node.call<SegmentWithProofJSON>("zgs_downloadSegmentWithProofByTxSeq", [again, 0]);
     expect(hexToBytes(got.root)).toEqual(file.root);
     expect(got.data).toBe(s0.data);
+  });
+
+  it("agrees with the Flow contract on the flow root and proves sectors against it", async () => {
+    const [flowRoot, flowLength] = await node.call<[Hex, number]>("zgs_getFlowContext");
+    const status = await node.call<{ nextTxSeq: number }>("zgs_getStatus");
+    const onChain = await createPublicClient({ transport: http(chain.url) }).readContract({
+      address: FLOW,
+      abi: parseAbi(["function getFlowRootByTxSeq(uint256) view returns (bytes32)"]),
+      functionName: "getFlowRootByTxSeq",
+      args: [BigInt(status.nextTxSeq - 1)],
+    });
+    expect(flowRoot).toBe(onChain);
+    for (const sector of [0, 1, flowLength - 1]) {
+      const proof = await node.call<{ lemma: Hex[]; path: boolean[] }>("zgs_getSectorProof", [sector, null]);
+      expect(proof.lemma.at(-1)).toBe(flowRoot);
+      expect(proof.lemma.length).toBe(proof.path.length + 2);
+    }
+    expect((await node.response("zgs_getSectorProof", [flowLength, null])).error).toEqual({
+      code: -32602,
+      message: "Invalid params: sector_index",
+      data: "sector index out of bound",
+    });
   });
 
   it("serves the admin_ sync and log-sync status", async () => {
