@@ -2,7 +2,7 @@ import { bytesToHex, equalsBytes, hexToBytes, JsonRpcClient, type Logger } from 
 import { fileProofFromJSON } from "@zerog/core/merkle";
 import type { LogStore } from "../flow/logStore.js";
 import type { SegmentWithProof, SegmentWithProofJSON } from "../flow/segment.js";
-import type { ShardConfig } from "../flow/shard.js";
+import { flowSegmentOf, inShard, type ShardConfig } from "../flow/shard.js";
 import { sleep } from "./logSync.js";
 
 export interface FileSyncOptions {
@@ -183,7 +183,8 @@ export class FileSync {
       this.info.set(seq, info);
     }
     const holders: typeof this.peers = [];
-    for (const p of this.peers.filter((x) => x.ok)) {
+    const mine = this.store.shard;
+    for (const p of this.peers.filter((x) => x.ok && x.shard !== null && shardsIntersect(x.shard, mine))) {
       try {
         const fi = await p.client.request<FileInfoJSON | null>("zgs_getFileInfoByTxSeq", [seq]);
         if (fi?.finalized && equalsBytes(hexToBytes(fi.tx.dataMerkleRoot), tx.dataMerkleRoot)) {
@@ -227,9 +228,13 @@ export class FileSync {
     const tx = this.store.getTx(seq);
     if (!tx) return false;
     for (const p of holders) {
+      if (!p.shard || !inShard(p.shard, flowSegmentOf(tx, index))) continue;
       try {
         const j = await p.client.request<SegmentWithProofJSON | null>("zgs_downloadSegmentWithProofByTxSeq", [seq, index]);
-        if (!j) continue;
+        if (!j) {
+          this.log.debug({ seq, index, peer: p.url }, "peer does not serve the segment");
+          continue;
+        }
         const seg: SegmentWithProof = {
           root: hexToBytes(j.root),
           data: new Uint8Array(Buffer.from(j.data, "base64")),
@@ -251,4 +256,10 @@ export class FileSync {
     }
     return false;
   }
+}
+
+/** Whether two `id/num` shards (num powers of two) have flow segments in common. */
+export function shardsIntersect(a: ShardConfig, b: ShardConfig): boolean {
+  const m = Math.min(a.numShard, b.numShard);
+  return a.shardId % m === b.shardId % m;
 }

@@ -14,3 +14,13 @@ describe("decodeBase64", () => {
       expect(() => decodeBase64(bad), bad).toThrow("invalid base64");
   });
 });
+
+describe("shardsIntersect", () => {
+  it("treats id/num as a binary prefix", async () => {
+    const { shardsIntersect } = await import("../../src/sync/fileSync.js");
+    expect(shardsIntersect({ shardId: 1, numShard: 2 }, { shardId: 3, numShard: 4 })).toBe(true);
+    expect(shardsIntersect({ shardId: 1, numShard: 2 }, { shardId: 2, numShard: 4 })).toBe(false);
+    expect(shardsIntersect({ shardId: 0, numShard: 1 }, { shardId: 5, numShard: 8 })).toBe(true);
+    expect(shardsIntersect({ shardId: 0, numShard: 2 }, { shardId: 1, numShard: 2 })).toBe(false);
+  });
+});
