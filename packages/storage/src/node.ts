@@ -21,12 +21,13 @@ import { storageErrorMapper } from "./rpc/errors.js";
 import { registerZgsMethods } from "./rpc/zgsApi.js";
 import { type ChainReader, RpcChainReader } from "./sync/chainReader.js";
 import { defaultFileSyncOptions, FileSync, type FileSyncOptions } from "./sync/fileSync.js";
-import { defaultLogSyncOptions, LogSync, type LogSyncOptions } from "./sync/logSync.js";
+import { defaultLogSyncOptions, LogSync, type LogSyncOptions, sleep } from "./sync/logSync.js";
 
 export interface StorageNodeOptions {
   dataDir: string;
   /** The chain's JSON-RPC URL (the node reads Submit logs there). */
-  chain: { rpc: string; timeoutMs: number };
+  /** `startupWaitMs`: how long `start()` waits for the chain to answer before it gives up. */
+  chain: { rpc: string; timeoutMs: number; startupWaitMs: number };
   /** The Flow contract; null: `zg_systemContracts().Flow` from the chain. */
   flowAddress: Address | null;
   /** `zgs_` (and, with `admin`, `admin_`) JSON-RPC; 0G's default port is 5678. */
@@ -41,7 +42,7 @@ export interface StorageNodeOptions {
 
 export const defaultStorageNodeOptions: StorageNodeOptions = {
   dataDir: ".zerog/storage",
-  chain: { rpc: "http://127.0.0.1:8545", timeoutMs: 30_000 },
+  chain: { rpc: "http://127.0.0.1:8545", timeoutMs: 30_000, startupWaitMs: 30_000 },
   flowAddress: null,
   rpc: { host: "127.0.0.1", port: 5678, maxBodyBytes: 100 * 1024 * 1024, admin: true },
   shard: { shardId: 0, numShard: 1 },
@@ -155,7 +156,7 @@ export class StorageNode {
     if (this.started) return;
     this.started = true;
     try {
-      this.chainId = await this.chain.chainId();
+      this.chainId = await this.waitForChain();
       if (this.flow === null) {
         const contracts = await this.chain.systemContracts();
         const flow = contracts.Flow;
@@ -196,6 +197,21 @@ export class StorageNode {
       { url: this.rpc.url, chainId: this.chainId, flow: this.flow, shard: this.store.shard, nextTxSeq: this.store.nextTxSeq },
       "storage node started",
     );
+  }
+
+  /** The chain's id, retried while the chain is not up yet (a devnet starts both at once). */
+  private async waitForChain(): Promise<number> {
+    const deadline = Date.now() + this.options.chain.startupWaitMs;
+    for (let warned = false; ; ) {
+      try {
+        return await this.chain.chainId();
+      } catch (e) {
+        if (Date.now() >= deadline || this.deps.signal?.aborted) throw e;
+        if (!warned) this.log.warn({ rpc: this.options.chain.rpc, err: (e as Error).message }, "waiting for the chain");
+        warned = true;
+        await sleep(500, this.deps.signal);
+      }
+    }
   }
 
   /** Stops in reverse order: peer sync, log sync, RPC, then flushes data and closes the database. */
