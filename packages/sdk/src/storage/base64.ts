@@ -6,6 +6,16 @@ interface BufferLike {
   from(data: string, encoding: "base64"): Uint8Array;
 }
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+const NodeAlloc = (globalThis as { Buffer?: { allocUnsafe(n: number): Uint8Array } }).Buffer;
+
+/** A Node Buffer where there is one (so `writeASCII` copies at memcpy speed), else a Uint8Array. */
+export function allocBytes(n: number): Uint8Array {
+  return NodeAlloc ? NodeAlloc.allocUnsafe(n) : new Uint8Array(n);
+}
+
+interface Latin1Writable {
+  write(text: string, offset: number, length: number, encoding: "latin1"): number;
+}
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const DECODE = new Int16Array(128).fill(-1);
@@ -71,4 +81,26 @@ export function decodePortable(text: string): Uint8Array | null {
 
 function sextet(text: string, i: number): number {
   return DECODE[text.charCodeAt(i)] ?? -1;
+}
+
+/** Length of the base64 text of `n` bytes (with padding). */
+export function base64Length(n: number): number {
+  return Math.ceil(n / 3) * 4;
+}
+
+/** Writes the base64 text of `src` into `out` at `offset` as ASCII bytes; returns the offset after it. */
+export function writeBase64(src: Uint8Array, out: Uint8Array, offset: number): number {
+  if (NodeBuffer) {
+    const text = NodeBuffer.from(src.buffer, src.byteOffset, src.byteLength).toString("base64");
+    return writeASCII(text, out, offset);
+  }
+  const text = encodePortable(src);
+  return writeASCII(text, out, offset);
+}
+
+/** Writes an ASCII string as bytes (JSON punctuation, hex, digits, base64). */
+export function writeASCII(text: string, out: Uint8Array, offset: number): number {
+  if ("latin1Write" in out) return offset + (out as unknown as Latin1Writable).write(text, offset, text.length, "latin1");
+  for (let i = 0; i < text.length; i++) out[offset + i] = text.charCodeAt(i);
+  return offset + text.length;
 }

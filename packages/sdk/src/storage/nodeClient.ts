@@ -3,6 +3,7 @@ import { type Hex, isHex } from "viem";
 import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import { abortedError, StorageClientError, StorageClientErrorCode } from "./errors.js";
 import type { FileInfo, NodeStatus, SegmentWithProof, SegmentWithProofJSON, ShardConfig } from "./types.js";
+import { encodeSegmentsRequest } from "./uploadBody.js";
 
 export interface StorageNodeClientOptions {
   /** Per-request timeout (default 60 s: a batch of segments can be several MiB). */
@@ -45,25 +46,30 @@ export class StorageNodeClient {
 
   /** One JSON-RPC call; throws `NODE_UNREACHABLE` (network, HTTP status, timeout) or `NODE_RPC_ERROR`. */
   async request<T>(method: string, params: unknown[], options: RequestOptions = {}): Promise<T> {
+    return this.send<T>(method, JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params }), options);
+  }
+
+  /** Posts a request body already encoded (`request` or `encodeSegmentsRequest`) and decodes the answer. */
+  private async send<T>(method: string, body: string | Uint8Array, options: RequestOptions = {}): Promise<T> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let body: { result?: unknown; error?: { code: number; message: string; data?: unknown } } | undefined;
+    let answer: { result?: unknown; error?: { code: number; message: string; data?: unknown } } | undefined;
     let failure: { why: string; status?: number; cause?: unknown } | undefined;
     try {
       const res = await this.fetchFn(this.url, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params }),
+        body,
         signal,
       });
       const text = await res.text();
       if (!res.ok && !text.startsWith("{")) failure = { why: `HTTP ${res.status} ${text.slice(0, 200)}`.trim(), status: res.status };
-      else body = JSON.parse(text) as typeof body;
+      else answer = JSON.parse(text) as typeof answer;
     } catch (e) {
       if (options.signal?.aborted) throw abortedError();
       failure = { why: timeout.aborted ? `no answer within ${this.timeoutMs} ms` : describeFetchError(e), cause: e };
     }
-    if (failure || !body) {
+    if (failure || !answer) {
       const f = failure ?? { why: "empty response" };
       throw new StorageClientError(
         { code: StorageClientErrorCode.NODE_UNREACHABLE, url: this.url, method, ...(f.status === undefined ? {} : { status: f.status }) },
@@ -71,15 +77,15 @@ export class StorageNodeClient {
         { cause: f.cause },
       );
     }
-    if (body.error) {
-      const { code, message, data } = body.error;
+    if (answer.error) {
+      const { code, message, data } = answer.error;
       throw new StorageClientError(
         { code: StorageClientErrorCode.NODE_RPC_ERROR, url: this.url, method, rpcCode: code, rpcMessage: message, rpcData: data },
         `storage node ${this.url} rejected ${method}: ${message}${typeof data === "string" ? ` (${data})` : ""}`,
       );
     }
-    if (!("result" in body)) throw this.badResponse(method, "the response has neither result nor error");
-    return body.result as T;
+    if (!("result" in answer)) throw this.badResponse(method, "the response has neither result nor error");
+    return answer.result as T;
   }
 
   async getStatus(options?: RequestOptions): Promise<NodeStatus> {
@@ -119,11 +125,13 @@ export class StorageNodeClient {
 
   /** Uploads segments of the file submitted as `txSeq`; the node skips segments it already has. */
   async uploadSegmentsByTxSeq(segments: readonly SegmentWithProof[], txSeq: number, options?: RequestOptions): Promise<void> {
-    await this.request("zgs_uploadSegmentsByTxSeq", [segments.map(segmentToJSON), txSeq], options);
+    const method = "zgs_uploadSegmentsByTxSeq";
+    await this.send(method, encodeSegmentsRequest(this.nextId++, method, segments, txSeq), options);
   }
 
   async uploadSegments(segments: readonly SegmentWithProof[], options?: RequestOptions): Promise<void> {
-    await this.request("zgs_uploadSegments", [segments.map(segmentToJSON)], options);
+    const method = "zgs_uploadSegments";
+    await this.send(method, encodeSegmentsRequest(this.nextId++, method, segments, null), options);
   }
 
   /** Segment `index` of the file `txSeq` with its proof, or null if the node does not have it. Not verified here. */

@@ -13,6 +13,8 @@ export interface SubmitFileParameters {
   tags?: Hex | undefined;
   /** Overrides `Σ 2^height × pricePerSector`. */
   fee?: bigint | undefined;
+  /** Between receipt polls (default 250 ms; viem's default for HTTP is 4 s, longer than a devnet block). */
+  pollingInterval?: number | undefined;
 }
 
 export interface SubmitFileReturnType {
@@ -73,7 +75,7 @@ export async function submitFile(
       e,
     );
   }
-  const receipt = await waitForTransactionReceipt(client, { hash: txHash });
+  const receipt = await waitForTransactionReceipt(client, { hash: txHash, pollingInterval: p.pollingInterval ?? 250 });
   if (receipt.status !== "success") throw fail(`transaction ${txHash} reverted in block ${receipt.blockNumber}`, txHash);
   const flowLogs = receipt.logs.filter((l) => l.address.toLowerCase() === p.flowAddress.toLowerCase());
   const [submit] = parseEventLogs({ abi: flowAbi, eventName: "Submit", logs: flowLogs });

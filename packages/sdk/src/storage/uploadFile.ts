@@ -152,6 +152,7 @@ async function submitUnlessStored(
     abi: params.abi ?? "new",
     tags: params.tags,
     fee: params.fee,
+    pollingInterval: params.pollIntervalMs,
   });
   return { txSeq: sent.txSeq, txHash: sent.txHash };
 }
