@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSilentLogger, type Hex, type KVStore, MemoryStore } from "@zerog/core";
 import { FlowTree, hashFile } from "@zerog/core/merkle";
+import { xorshiftBytes as fileBytes } from "../../core/test/utils/xorshiftBytes.js";
 import { FlowDataStore } from "../src/flow/flowDataStore.js";
 import { defaultLogStoreOptions, LogStore, type LogStoreOptions } from "../src/flow/logStore.js";
 import { MetaStore } from "../src/flow/metaStore.js";
@@ -10,18 +11,7 @@ import type { SegmentWithProof } from "../src/flow/segment.js";
 import type { Transaction } from "../src/flow/transaction.js";
 import { SEGMENT_BYTES } from "../src/params.js";
 
-/** Deterministic bytes (xorshift32). */
-export function fileBytes(size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { fileBytes };
 
 export interface TestFile {
   data: Uint8Array;

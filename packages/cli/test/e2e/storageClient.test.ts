@@ -21,6 +21,7 @@ import { createFileSink, openFileSource } from "@zerog/sdk/node";
 import { createWalletClient, defineChain, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
+import { xorshiftBytes as bytesOf } from "../../../core/test/utils/xorshiftBytes.js";
 import { ACCOUNTS } from "./helpers/accounts.js";
 import { freePort, freePorts, makeTempDir, runZg, spawnZg, trackForeignPid, useE2ECleanup } from "./helpers/processes.js";
 
@@ -51,19 +52,6 @@ function wallet(i = 0) {
     rpcUrls: { default: { http: [rpc] } },
   });
   return createWalletClient({ account: privateKeyToAccount(ACCOUNTS[i]!.privateKey), chain, transport: http(rpc) });
-}
-
-/** Deterministic pseudo-random bytes (xorshift32), different per seed. */
-function bytesOf(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed | 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 function writeRandomFile(path: string, size: number, seed: number): void {

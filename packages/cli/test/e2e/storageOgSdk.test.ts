@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { xorshiftBytes as bytesOf } from "../../../core/test/utils/xorshiftBytes.js";
 import { ACCOUNTS } from "./helpers/accounts.js";
 import { freePort, freePorts, makeTempDir, spawnZg, trackForeignPid, useE2ECleanup } from "./helpers/processes.js";
 import { rpc } from "./helpers/rpc.js";
@@ -21,18 +22,6 @@ const og = require("@0glabs/0g-ts-sdk") as typeof import("@0glabs/0g-ts-sdk");
 const { ethers } = require("ethers") as typeof import("ethers");
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-function bytesOf(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed | 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 describe("0G's TS SDK against zerog storage nodes", () => {
   it("uploads through our Flow contract with Uploader and reads back with Downloader", async () => {

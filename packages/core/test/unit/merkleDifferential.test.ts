@@ -12,21 +12,10 @@ import {
   segmentRoot,
   verifySegmentProof,
 } from "../../src/merkle/index.js";
+import { xorshiftBytes as fileBytes } from "../utils/xorshiftBytes.js";
 
 // Differential tests against 0G's own TS SDK (@0glabs/0g-ts-sdk 0.3.3): roots, submission nodes and every segment
 // proof must be byte-identical.
-
-function fileBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

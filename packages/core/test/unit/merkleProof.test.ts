@@ -16,18 +16,7 @@ import {
   verifySegmentProof,
   ZERO_HASHES,
 } from "../../src/merkle/index.js";
-
-function fileBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { xorshiftBytes as fileBytes } from "../utils/xorshiftBytes.js";
 
 function randomHash(seed: number): Uint8Array {
   return fileBytes(32, seed * 2654435761 + 7);
