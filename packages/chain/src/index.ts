@@ -31,7 +31,7 @@ export {
   NodeErrorCode,
 } from "./node.js";
 export { generateNodeKey, nodeIdFromKey } from "./p2p/nodeKey.js";
-export { defaultPeerManagerOptions, type PeerManagerOptions } from "./p2p/peerManager.js";
+export { defaultPeerManagerOptions, type PeerManagerOptions } from "./p2p/peerManagerOptions.js";
 export { BlockProducer, type BlockProducerOptions, defaultBlockProducerOptions } from "./producer/blockProducer.js";
 export { type ChainRPCOptions, defaultChainRPCOptions } from "./rpc/context.js";
 export { decodeTx, effectiveGasPrice, type SignedTx, signTx, type UnsignedTx } from "./tx/transaction.js";

@@ -1,24 +1,5 @@
 import { ContractsError, ContractsErrorCode } from "./errors.js";
-import {
-  fixedPriceAbi,
-  fixedPriceBytecode,
-  fixedPriceDeployedBytecode,
-  flowAbi,
-  flowBytecode,
-  flowDeployedBytecode,
-  storageRewardAbi,
-  storageRewardBytecode,
-  storageRewardDeployedBytecode,
-  testEventsAbi,
-  testEventsBytecode,
-  testEventsChildAbi,
-  testEventsChildBytecode,
-  testEventsChildDeployedBytecode,
-  testEventsDeployedBytecode,
-  testTokenAbi,
-  testTokenBytecode,
-  testTokenDeployedBytecode,
-} from "./generated/index.js";
+import * as generated from "./generated/index.js";
 
 export { ContractsError, ContractsErrorCode, type ContractsErrorType } from "./errors.js";
 export {
@@ -63,16 +44,32 @@ export type ContractArtifact = {
  * function names, arguments and results from `contracts.TestToken.abi`.
  */
 export const contracts = {
-  TestToken: { abi: testTokenAbi, bytecode: testTokenBytecode, deployedBytecode: testTokenDeployedBytecode },
-  TestEvents: { abi: testEventsAbi, bytecode: testEventsBytecode, deployedBytecode: testEventsDeployedBytecode },
+  TestToken: { abi: generated.testTokenAbi, bytecode: generated.testTokenBytecode, deployedBytecode: generated.testTokenDeployedBytecode },
+  TestEvents: {
+    abi: generated.testEventsAbi,
+    bytecode: generated.testEventsBytecode,
+    deployedBytecode: generated.testEventsDeployedBytecode,
+  },
   /** Created by `TestEvents.deployChild` with CREATE2; here to compute its address or match its code. */
-  TestEventsChild: { abi: testEventsChildAbi, bytecode: testEventsChildBytecode, deployedBytecode: testEventsChildDeployedBytecode },
+  TestEventsChild: {
+    abi: generated.testEventsChildAbi,
+    bytecode: generated.testEventsChildBytecode,
+    deployedBytecode: generated.testEventsChildDeployedBytecode,
+  },
   /** 0G Storage log contract (genesis: `STORAGE_SYSTEM_CONTRACTS.Flow`). */
-  Flow: { abi: flowAbi, bytecode: flowBytecode, deployedBytecode: flowDeployedBytecode },
+  Flow: { abi: generated.flowAbi, bytecode: generated.flowBytecode, deployedBytecode: generated.flowDeployedBytecode },
   /** 0G Storage fixed-price market. */
-  FixedPrice: { abi: fixedPriceAbi, bytecode: fixedPriceBytecode, deployedBytecode: fixedPriceDeployedBytecode },
+  FixedPrice: {
+    abi: generated.fixedPriceAbi,
+    bytecode: generated.fixedPriceBytecode,
+    deployedBytecode: generated.fixedPriceDeployedBytecode,
+  },
   /** 0G Storage reward pool, fees booked per 8 GiB pricing chunk. */
-  StorageReward: { abi: storageRewardAbi, bytecode: storageRewardBytecode, deployedBytecode: storageRewardDeployedBytecode },
+  StorageReward: {
+    abi: generated.storageRewardAbi,
+    bytecode: generated.storageRewardBytecode,
+    deployedBytecode: generated.storageRewardDeployedBytecode,
+  },
 } as const satisfies Record<string, ContractArtifact>;
 
 export type ContractName = keyof typeof contracts;

@@ -22,15 +22,6 @@ import {
 import { PersistentPeers } from "./persistentPeers.js";
 import { PexService } from "./pexService.js";
 
-export {
-  defaultPeerManagerOptions,
-  type MessageHandler,
-  type PeerInfo,
-  type PeerListener,
-  type PeerManagerDeps,
-  type PeerManagerOptions,
-} from "./peerManagerOptions.js";
-
 /** Reasons a completed handshake is not admitted. */
 type Refusal = "self" | "banned" | "blocked" | "duplicate" | "max_peers" | "stopping";
 
