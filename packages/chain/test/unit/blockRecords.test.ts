@@ -5,7 +5,8 @@ import { misbehaviorCommitment } from "../../src/block/misbehavior.js";
 import type { Misbehavior, TxCandidates } from "../../src/execution/engine.js";
 import { Execution } from "../../src/execution/execution.js";
 import { parseGenesis } from "../../src/execution/genesis.js";
-import { recoverSender, type SignedTx, signTx } from "../../src/tx/transaction.js";
+import { recoverSender, type SignedTx } from "../../src/tx/transaction.js";
+import { signedTransfer } from "../utils/chainHarness.js";
 
 const key = hexToBytes(`0x${"07".repeat(32)}`);
 const sender = privateKeyToAddressBytes(key);
@@ -36,21 +37,7 @@ async function open(): Promise<Execution> {
 describe("blocks carry misbehaviour and commits", () => {
   it("commits to misbehaviour in extraData, stores it and the decision's commit, and survives the wire codec", async () => {
     const ex = await open();
-    const tx = signTx(
-      {
-        type: 2,
-        chainId: 31337n,
-        nonce: 0n,
-        maxPriorityFeePerGas: 1n,
-        maxFeePerGas: 10n ** 10n,
-        gasLimit: 21_000n,
-        to: new Uint8Array(20).fill(1),
-        value: 1n,
-        data: new Uint8Array(0),
-        accessList: [],
-      },
-      key,
-    );
+    const tx = signedTransfer(key, { nonce: 0n });
     const { block } = await ex.prepareProposal({
       height: 1n,
       timestamp: 1_700_000_001n,

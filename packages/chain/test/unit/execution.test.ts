@@ -7,7 +7,7 @@ import type { TxCandidates } from "../../src/execution/engine.js";
 import { Execution } from "../../src/execution/execution.js";
 import { parseGenesis } from "../../src/execution/genesis.js";
 import type { SignedTx } from "../../src/tx/transaction.js";
-import { signTx } from "../../src/tx/transaction.js";
+import { signedTransfer } from "../utils/chainHarness.js";
 
 const key = hexToBytes(`0x${"11".repeat(32)}`);
 const sender = privateKeyToAddressBytes(key);
@@ -41,23 +41,7 @@ describe("Execution", () => {
     let { ex, db } = await open(dir);
     const to = hexToBytes(`0x${"22".repeat(20)}`);
     for (let b = 0; b < 3; b++) {
-      const txs = Array.from({ length: 5 }, (_, i) =>
-        signTx(
-          {
-            type: 2,
-            chainId: 31337n,
-            nonce: BigInt(b * 5 + i),
-            maxPriorityFeePerGas: 1n,
-            maxFeePerGas: 10n ** 10n,
-            gasLimit: 21_000n,
-            to,
-            value: 1n,
-            data: new Uint8Array(0),
-            accessList: [],
-          },
-          key,
-        ),
-      );
+      const txs = Array.from({ length: 5 }, (_, i) => signedTransfer(key, { nonce: BigInt(b * 5 + i), to }));
       const height = ex.head.header.number + 1n;
       const { block, rejected } = await ex.prepareProposal({
         height,
@@ -90,21 +74,7 @@ describe("Execution", () => {
     const dir = mkdtempSync(join(tmpdir(), "zg-exec-"));
     dirs.push(dir);
     const { ex, db } = await open(dir);
-    const tx = signTx(
-      {
-        type: 2,
-        chainId: 31337n,
-        nonce: 0n,
-        maxPriorityFeePerGas: 1n,
-        maxFeePerGas: 10n ** 10n,
-        gasLimit: 21_000n,
-        to: new Uint8Array(20).fill(3),
-        value: 7n,
-        data: new Uint8Array(0),
-        accessList: [],
-      },
-      key,
-    );
+    const tx = signedTransfer(key, { nonce: 0n, to: new Uint8Array(20).fill(3), value: 7n });
     const { block } = await ex.prepareProposal({
       height: 1n,
       timestamp: 1_700_000_001n,

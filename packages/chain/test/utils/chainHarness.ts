@@ -8,6 +8,23 @@ import { chainErrorMapper } from "../../src/rpc/errors.js";
 import { decodeTx, type SignedTx, signTx, type UnsignedTx } from "../../src/tx/transaction.js";
 
 export const CHAIN_ID = 31337n;
+
+/** A signed type-2 transaction (a 1-neuron transfer unless `fields` say otherwise) on the test chain. */
+export function signedTransfer(key: Uint8Array, fields: Partial<UnsignedTx> & { nonce: bigint }): SignedTx {
+  const tx: UnsignedTx = {
+    type: 2,
+    chainId: CHAIN_ID,
+    maxPriorityFeePerGas: 1n,
+    maxFeePerGas: 10n ** 10n,
+    gasLimit: 21_000n,
+    to: new Uint8Array(20).fill(1),
+    value: 1n,
+    data: new Uint8Array(0),
+    accessList: [],
+    ...fields,
+  } as UnsignedTx;
+  return signTx(tx, key);
+}
 /** Deterministic funded keys: 0x…01, 0x…02, … */
 export const KEYS = Array.from({ length: 5 }, (_, i) => hexToBytes(`0x${(i + 1).toString(16).padStart(64, "0")}`));
 export const ADDRESSES = KEYS.map((k) => privateKeyToAddressBytes(k));
