@@ -1,9 +1,9 @@
-import { CHUNK_SIZE, SEGMENT_CHUNKS, SEGMENT_HEIGHT } from "./constants.js";
+import { CHUNK_SIZE, SEGMENT_CHUNKS, SEGMENT_HEIGHT, SEGMENT_SIZE } from "./constants.js";
 import { numChunks, paddedChunks, submissionHeights } from "./fileLayout.js";
 import { FileMerkleTree } from "./fileMerkleTree.js";
-import { keccak256Into } from "./keccak.js";
+import { getMerkleBackend } from "./merkleBackend.js";
 import { badInput } from "./merkleError.js";
-import { promotionRoot, reduceInPlace } from "./promotionTree.js";
+import { promotionRoot } from "./promotionTree.js";
 import type { SubmissionNode } from "./submissionNode.js";
 import { ZERO_HASHES } from "./zeroHashes.js";
 
@@ -18,9 +18,9 @@ export interface FileHasherDigest {
 }
 
 /**
- * Streaming file hasher: feed the file's bytes in any slicing, then `digest()`. Whole chunks are hashed straight from
- * the caller's buffer into one 32 KiB leaf buffer per segment, which is reduced in place when the segment fills, so
- * memory is O(segments × 32 B) whatever the file size.
+ * Streaming file hasher: feed the file's bytes in any slicing, then `digest()`. A whole segment in the caller's buffer
+ * is one backend `segmentRoot` call; other whole chunks are hashed in runs straight from the caller's buffer into one
+ * 32 KiB leaf buffer, reduced when the segment fills, so memory is O(segments × 32 B) whatever the file size.
  */
 export class FileHasher {
   readonly fileSize: number;
@@ -53,10 +53,21 @@ export class FileHasher {
       this.partialLength = 0;
       this.addLeaf(this.partial);
     }
-    const leaves = this.leaves;
-    for (; off + CHUNK_SIZE <= bytes.length; off += CHUNK_SIZE) {
-      keccak256Into(bytes.subarray(off, off + CHUNK_SIZE), leaves, this.leafCount * 32);
-      if (++this.leafCount === SEGMENT_CHUNKS) this.closeSegment();
+    const backend = getMerkleBackend();
+    while (bytes.length - off >= CHUNK_SIZE) {
+      if (this.leafCount === 0 && bytes.length - off >= SEGMENT_SIZE) {
+        this.segmentRoots.push(backend.segmentRoot(bytes.subarray(off, off + SEGMENT_SIZE), SEGMENT_CHUNKS));
+        off += SEGMENT_SIZE;
+        continue;
+      }
+      const run = Math.min(SEGMENT_CHUNKS - this.leafCount, Math.floor((bytes.length - off) / CHUNK_SIZE));
+      backend.hashChunks(
+        bytes.subarray(off, off + run * CHUNK_SIZE),
+        this.leaves.subarray(this.leafCount * 32, (this.leafCount + run) * 32),
+      );
+      off += run * CHUNK_SIZE;
+      this.leafCount += run;
+      if (this.leafCount === SEGMENT_CHUNKS) this.closeSegment();
     }
     if (off < bytes.length) {
       this.partial.set(bytes.subarray(off), 0);
@@ -88,7 +99,7 @@ export class FileHasher {
       // The last, short segment: pad with zero leaves; nodes below segment height all live in it.
       for (let i = this.leafCount; i < tailChunks; i++) this.leaves.set(ZERO_HASHES[0]!, i * 32);
       lastSegment = this.leaves.slice(0, tailChunks * 32);
-      this.segmentRoots.push(reduceInPlace(this.leaves, tailChunks));
+      this.segmentRoots.push(getMerkleBackend().promotionRoot(lastSegment));
     }
     let chunkOffset = 0;
     for (const height of heights) {
@@ -99,7 +110,7 @@ export class FileHasher {
         root = promotionRoot(this.segmentRoots.slice(first, first + size / SEGMENT_CHUNKS));
       } else {
         const start = chunkOffset % SEGMENT_CHUNKS;
-        root = reduceInPlace(lastSegment!.slice(start * 32, (start + size) * 32), size);
+        root = getMerkleBackend().promotionRoot(lastSegment!.subarray(start * 32, (start + size) * 32));
       }
       nodes.push({ root, height });
       chunkOffset += size;
@@ -110,12 +121,12 @@ export class FileHasher {
   }
 
   private addLeaf(chunk: Uint8Array): void {
-    keccak256Into(chunk, this.leaves, this.leafCount * 32);
+    getMerkleBackend().hashChunks(chunk, this.leaves.subarray(this.leafCount * 32, this.leafCount * 32 + 32));
     if (++this.leafCount === SEGMENT_CHUNKS) this.closeSegment();
   }
 
   private closeSegment(): void {
-    this.segmentRoots.push(reduceInPlace(this.leaves, SEGMENT_CHUNKS));
+    this.segmentRoots.push(getMerkleBackend().promotionRoot(this.leaves));
     this.leafCount = 0;
   }
 }

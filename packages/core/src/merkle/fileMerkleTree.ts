@@ -1,6 +1,6 @@
 import type { FileProof } from "./fileProof.js";
 import { isHash32 } from "./hex.js";
-import { keccak256Into } from "./keccak.js";
+import { getMerkleBackend } from "./merkleBackend.js";
 import { badInput } from "./merkleError.js";
 
 /** The promotion tree over a file's segment roots (small: one hash per 256 KiB). Levels are packed 32-byte hashes. */
@@ -19,10 +19,11 @@ export class FileMerkleTree {
       leaves.set(r, i * 32);
     });
     const levels = [leaves];
+    const backend = getMerkleBackend();
     for (let level = leaves, n = roots.length; n > 1; ) {
       const pairs = n >>> 1;
       const next = new Uint8Array((pairs + (n & 1)) * 32);
-      for (let i = 0; i < pairs; i++) keccak256Into(level.subarray(i * 64, i * 64 + 64), next, i * 32);
+      backend.hashPairs(level.subarray(0, pairs * 64), next.subarray(0, pairs * 32));
       if (n & 1) next.set(level.subarray((n - 1) * 32, n * 32), pairs * 32);
       levels.push(next);
       level = next;

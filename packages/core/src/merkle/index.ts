@@ -15,6 +15,7 @@ export { FileMerkleTree } from "./fileMerkleTree.js";
 export { type FileProof, type FileProofJSON, fileProofFromJSON, fileProofToJSON } from "./fileProof.js";
 export { FlowTree } from "./flowTree.js";
 export { hashChunk, hashPair } from "./keccak.js";
+export { getMerkleBackend, type MerkleBackend, setMerkleBackend, wasmMerkleBackend } from "./merkleBackend.js";
 export { MerkleError, MerkleErrorCode, type MerkleErrorType } from "./merkleError.js";
 export { nextAlign, placeSubmission, type SubmissionPlacement } from "./placeSubmission.js";
 export { promotionRoot } from "./promotionTree.js";
