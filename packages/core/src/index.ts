@@ -1,3 +1,5 @@
+import { installNativeMerkleBackend } from "./native/index.js";
+
 export { type Address, addressToBytes, isAddress, toChecksumAddress } from "./address.js";
 export {
   bigIntToBytes,
@@ -95,3 +97,6 @@ export {
 } from "./secp256k1.js";
 export { computeTrieRoot, EMPTY_TRIE_ROOT, MerklePatriciaTrie, type TrieCommit, type TrieNodeReader } from "./trie/mpt.js";
 export { verifyTrieProof } from "./trie/proof.js";
+
+// Node-only entry: hash segments with the native keccak addon when it was built (falls back to hash-wasm silently).
+installNativeMerkleBackend();
