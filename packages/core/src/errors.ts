@@ -20,7 +20,7 @@ export class ZgError<T extends { code: string }> extends Error {
   getMetadata(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.type) as [string, unknown][]) {
-      out[k] = typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? `0x${Buffer.from(v).toString("hex")}` : v;
+      out[k] = typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? toHex(v) : v;
     }
     return out;
   }
@@ -28,6 +28,13 @@ export class ZgError<T extends { code: string }> extends Error {
   toObject(): { name: string; message: string; type: Record<string, unknown> } {
     return { name: this.name, message: this.message, type: this.getMetadata() };
   }
+}
+
+// No Buffer: this module is part of the browser-safe `@zerog/core/merkle` entry point.
+function toHex(bytes: Uint8Array): string {
+  let s = "0x";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
 }
 
 export function isZgError(e: unknown): e is ZgError<{ code: string }> {

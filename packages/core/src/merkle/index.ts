@@ -1,4 +1,7 @@
 // 0G Storage Merkle maths (browser-safe: hash-wasm only, no node: imports, no I/O).
+
+// The base of every zerog error, for browser code that cannot import `@zerog/core` (which loads native modules).
+export { isZgError, ZgError } from "../errors.js";
 export { CHUNK_SIZE, SEGMENT_CHUNKS, SEGMENT_SIZE } from "./constants.js";
 export { FileHasher, type FileHasherDigest, hashFile } from "./fileHasher.js";
 export {
