@@ -57,6 +57,7 @@ export {
   parseParams,
   parseQuantity,
 } from "./jsonrpc/params.js";
+export { RawJSON } from "./jsonrpc/rawJSON.js";
 export { defaultJsonRpcServerOptions, JsonRpcServer, type JsonRpcServerDeps, type JsonRpcServerOptions } from "./jsonrpc/server.js";
 export type {
   HttpRouteHandler,

@@ -2,6 +2,7 @@ import { isZgError, type ZgError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { JsonRpcErrorCode, JsonRpcServerError, ParamError, RPC_ERROR_CODES, RpcError } from "./errors.js";
 import { type ParamSchema, parseParams } from "./params.js";
+import { RawJSON, rawResponse } from "./rawJSON.js";
 import type { RpcCallStatus, RpcMetrics } from "./rpcMetrics.js";
 import type { JsonRpcId, JsonRpcResponse, MethodDefinition, RpcContext } from "./types.js";
 
@@ -48,8 +49,11 @@ export class RpcDispatcher {
     return [...this.registry.keys()].sort();
   }
 
-  /** Answers one HTTP body or WebSocket message; null when there is nothing to send back. */
-  async handleText(text: string, ctx: RpcContext): Promise<string | null> {
+  /**
+   * Answers one HTTP body or WebSocket message with the UTF-8 bytes of the response (encoded once, so HTTP takes its
+   * Content-Length from the buffer); null when there is nothing to send back.
+   */
+  async handleText(text: string, ctx: RpcContext): Promise<Buffer | null> {
     let msg: unknown;
     try {
       msg = JSON.parse(text);
@@ -67,29 +71,38 @@ export class RpcDispatcher {
     // await in batch order, so work handlers queue (signature recovery) batches up across the
     // whole request, and a sender's transactions still reach the pool in nonce order.
     const outs = await Promise.all(msg.map((item) => this.handleCall(item, ctx)));
-    const parts = outs.filter((o): o is string => o !== null);
-    return parts.length === 0 ? null : `[${parts.join(",")}]`;
+    const parts: Buffer[] = [];
+    for (const o of outs) {
+      if (o === null) continue;
+      parts.push(parts.length === 0 ? OPEN : COMMA, o);
+    }
+    if (parts.length === 0) return null;
+    parts.push(CLOSE);
+    return Buffer.concat(parts);
   }
 
-  private async handleCall(raw: unknown, ctx: RpcContext): Promise<string | null> {
+  private async handleCall(raw: unknown, ctx: RpcContext): Promise<Buffer | null> {
     const req = validateRequest(raw);
     if (req instanceof RpcError) return stringify(errorResponse(idOf(raw), req));
     const method = this.registry.get(req.method);
     const start = performance.now();
-    let response: JsonRpcResponse;
+    let response: JsonRpcResponse | Buffer;
     let status: RpcCallStatus = "ok";
     try {
       if (!method) throw RpcError.methodNotFound(req.method);
       const result = await method.handler(parseParams(method.schemas, req.params), ctx);
-      response = { jsonrpc: "2.0", id: req.id, result: result === undefined ? null : result };
+      response =
+        result instanceof RawJSON
+          ? rawResponse(req.id, result)
+          : { jsonrpc: "2.0", id: req.id, result: result === undefined ? null : result };
     } catch (e) {
       const mapped = this.toRpcError(e, req.method);
       status = mapped ? "error" : "internal";
       response = errorResponse(req.id, mapped ?? internalError());
     }
-    let out: string;
+    let out: Buffer;
     try {
-      out = JSON.stringify(response);
+      out = Buffer.isBuffer(response) ? response : Buffer.from(JSON.stringify(response));
     } catch (e) {
       // A bigint or a cycle in a result is a handler bug; the caller still gets an answer.
       this.deps.logger.error({ method: req.method, err: e }, "rpc result is not serialisable");
@@ -154,7 +167,11 @@ function internalError(): RpcError {
   return RpcError.fromCode(RPC_ERROR_CODES.INTERNAL_ERROR, "internal error");
 }
 
+const OPEN = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]");
+
 /** For responses built here, whose `data` is always plain JSON. */
-function stringify(response: JsonRpcResponse): string {
-  return JSON.stringify(response);
+function stringify(response: JsonRpcResponse): Buffer {
+  return Buffer.from(JSON.stringify(response));
 }

@@ -37,9 +37,19 @@ export function rpcErrorBody(message: string, code: number = RPC_ERROR_CODES.INV
   return JSON.stringify({ jsonrpc: "2.0", id: null, error: { code, message } });
 }
 
+/**
+ * Writes a whole response. The body goes out as one buffer (a string is UTF-8 encoded once, here) with its
+ * Content-Length taken from the buffer, so Node does not measure and encode a string body a second time.
+ */
 export function send(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body?: string | Uint8Array): void {
-  res.writeHead(status, headers);
-  res.end(body);
+  if (body === undefined) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const bytes = typeof body === "string" ? Buffer.from(body) : body;
+  res.writeHead(status, { ...headers, "Content-Length": bytes.length });
+  res.end(bytes);
 }
 
 /** Refuses a WebSocket upgrade with a plain HTTP status, as `ws` does. */

@@ -42,15 +42,18 @@ export class WsConnection implements RpcConnection {
     else this.closeCallbacks.push(cb);
   }
 
-  /** Sends a serialised message; a client that lets megabytes pile up is disconnected. */
-  send(text: string): void {
+  /**
+   * Sends a serialised message, always as a text frame (UTF-8 bytes go out as they are); a client that lets
+   * megabytes pile up is disconnected.
+   */
+  send(text: string | Uint8Array): void {
     if (this.isClosed || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
       this.logger.warn({ conn: this.id, buffered: this.ws.bufferedAmount }, "ws client too slow, closing");
       this.ws.close(CLOSE_SLOW_CONSUMER, "slow consumer");
       return;
     }
-    this.ws.send(text);
+    this.ws.send(text, { binary: false });
   }
 
   /** Called once by the server when the socket closes. */

@@ -11,12 +11,16 @@ import {
   JsonRpcServerError,
   Metrics,
   p,
+  RawJSON,
   RpcError,
   toQuantity,
 } from "../../src/index.js";
 
 const ADDR = `0x${"ab".repeat(20)}`;
 const REVERT_DATA = "0x08c379a0";
+/** Pre-encoded result: multi-byte UTF-8 so a length counted in characters would be wrong. */
+const RAW_VALUE = { a: [1, "é€😀"], b: null, c: "x".repeat(1000) };
+const RAW_TEXT = JSON.stringify(RAW_VALUE);
 
 /** Error-level log lines, to check that internal errors are logged with their stack. */
 const logged: { msg: string; err?: { stack?: string } }[] = [];
@@ -51,6 +55,8 @@ beforeAll(async () => {
     },
   });
   server.register("bigint", { params: [], handler: () => 1n });
+  server.register("raw", { params: [], handler: () => new RawJSON(Buffer.from(RAW_TEXT)) });
+  server.register("rawAsync", { params: [], handler: async () => new RawJSON(new TextEncoder().encode(RAW_TEXT)) });
   server.register("mappedError", {
     params: [],
     handler: () => {
@@ -250,6 +256,84 @@ describe("JsonRpcServer over HTTP", () => {
   it("refuses duplicate methods and routes", () => {
     expect(() => server.register("eth_chainId", { params: [], handler: () => 1 })).toThrow(JsonRpcServerError);
     expect(() => server.addRoute("get", "/metrics", () => ({ body: "" }))).toThrow(JsonRpcServerError);
+  });
+});
+
+describe("RawJSON results", () => {
+  /** Status, Content-Length header and body bytes, read without fetch's decoding. */
+  function postRaw(body: string): Promise<{ status: number; length: string | undefined; text: string }> {
+    return new Promise((resolve, reject) => {
+      const r = request(server.url, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, length: res.headers["content-length"], text: Buffer.concat(chunks).toString("utf8") }),
+        );
+      });
+      r.on("error", reject);
+      r.end(body);
+    });
+  }
+
+  it("splices the bytes into single responses, echoing ids as JSON.stringify writes them", async () => {
+    for (const id of [1, "a", null, 1.7e16, 0.5, 1e21]) {
+      const out = await postRaw(JSON.stringify(req(id, "raw")));
+      expect(out.status).toBe(200);
+      expect(out.text).toBe(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${RAW_TEXT}}`);
+      expect(Number(out.length)).toBe(Buffer.byteLength(out.text));
+      expect(JSON.parse(out.text)).toEqual({ jsonrpc: "2.0", id, result: RAW_VALUE });
+    }
+    expect((await rpc(req(2, "rawAsync"))).result).toEqual(RAW_VALUE);
+  });
+
+  it("sends every response with a Content-Length in bytes", async () => {
+    const out = await postRaw(JSON.stringify(req(1, "echo", ["é€😀"])));
+    expect(out.text).toBe('{"jsonrpc":"2.0","id":1,"result":"é€😀"}');
+    expect(Number(out.length)).toBe(Buffer.byteLength(out.text));
+    const err = await postRaw(JSON.stringify(req(2, "eth_foo")));
+    expect(Number(err.length)).toBe(Buffer.byteLength(err.text));
+    expect(JSON.parse(err.text).error.code).toBe(-32601);
+  });
+
+  it("splices raw results into batches next to plain results and errors", async () => {
+    const out = await postRaw(JSON.stringify([req(1, "raw"), req(2, "eth_chainId"), req(3, "eth_foo"), req(4, "rawAsync")]));
+    expect(Number(out.length)).toBe(Buffer.byteLength(out.text));
+    expect(JSON.parse(out.text)).toEqual([
+      { jsonrpc: "2.0", id: 1, result: RAW_VALUE },
+      { jsonrpc: "2.0", id: 2, result: "0x2a" },
+      { jsonrpc: "2.0", id: 3, error: { code: -32601, message: "the method eth_foo does not exist/is not available" } },
+      { jsonrpc: "2.0", id: 4, result: RAW_VALUE },
+    ]);
+    expect(out.text.startsWith(`[{"jsonrpc":"2.0","id":1,"result":${RAW_TEXT}},`)).toBe(true);
+  });
+
+  it("sends raw results over WebSocket as text frames", async () => {
+    const ws = new WebSocket(server.wsUrl);
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const frames: { text: string; binary: boolean }[] = [];
+    const got = new Promise<void>((resolve) =>
+      ws.on("message", (data, isBinary) => {
+        frames.push({ text: data.toString(), binary: isBinary });
+        if (frames.length === 3) resolve();
+      }),
+    );
+    ws.send(JSON.stringify(req(1.7e16, "raw")));
+    ws.send(JSON.stringify([req(2, "raw"), req(3, "eth_chainId")]));
+    ws.send(JSON.stringify(req(4, "eth_foo")));
+    await got;
+    ws.close();
+    expect(frames.every((f) => !f.binary)).toBe(true);
+    const byId = new Map(frames.map((f) => [f.text, JSON.parse(f.text)]));
+    expect([...byId.keys()]).toContain(`{"jsonrpc":"2.0","id":17000000000000000,"result":${RAW_TEXT}}`);
+    expect([...byId.values()]).toContainEqual([
+      { jsonrpc: "2.0", id: 2, result: RAW_VALUE },
+      { jsonrpc: "2.0", id: 3, result: "0x2a" },
+    ]);
+    expect([...byId.values()]).toContainEqual({
+      jsonrpc: "2.0",
+      id: 4,
+      error: { code: -32601, message: "the method eth_foo does not exist/is not available" },
+    });
   });
 });
 
