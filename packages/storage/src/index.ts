@@ -2,7 +2,14 @@ export { StorageError, StorageErrorCode, type StorageErrorType, UploadErrorText 
 export { FlowDataStore } from "./flow/flowDataStore.js";
 export { defaultLogStoreOptions, LogStore, type LogStoreOptions } from "./flow/logStore.js";
 export { MetaStore } from "./flow/metaStore.js";
-export { type SegmentWithProof, type SegmentWithProofJSON, segmentDataLength, segmentToJSON, validateSegment } from "./flow/segment.js";
+export {
+  type SegmentWithProof,
+  type SegmentWithProofJSON,
+  segmentDataLength,
+  segmentToJSON,
+  segmentToRawJSON,
+  validateSegment,
+} from "./flow/segment.js";
 export { flowSegmentOf, inShard, isValidShardConfig, type ShardConfig, shardDataSegments } from "./flow/shard.js";
 export {
   type RawLog,

@@ -1,4 +1,4 @@
-import { bytesToHex, type Hex } from "@zerog/core";
+import { bytesToHex, type Hex, RawJSON } from "@zerog/core";
 import { type FileProof, fileProofToJSON, MerkleError, numSegments, segmentRoot, verifySegmentProof } from "@zerog/core/merkle";
 import { invalidParams, UploadErrorText } from "../errors.js";
 import { SECTOR_SIZE, SEGMENT_BYTES } from "../params.js";
@@ -29,6 +29,41 @@ export function segmentToJSON(s: SegmentWithProof): SegmentWithProofJSON {
     proof: fileProofToJSON(s.proof),
     fileSize: s.fileSize,
   };
+}
+
+/**
+ * Input bytes per base64 piece: a multiple of 3 whose base64 (64 KiB) stays a young-generation string. One 350 KB
+ * string lands in V8's large-object space, which costs about five times the encoding itself (allocation and GC).
+ */
+const BASE64_PIECE = 3 * 16384;
+
+/**
+ * `segmentToJSON` as the UTF-8 bytes of its JSON, identical to `JSON.stringify(segmentToJSON(s))`, built in one
+ * buffer: the base64 goes in piece by piece, never as one string, and the server sends the bytes as they are.
+ */
+export function segmentToRawJSON(s: SegmentWithProof): RawJSON {
+  const data = Buffer.from(s.data.buffer, s.data.byteOffset, s.data.byteLength);
+  const head = `{"root":"${bytesToHex(s.root)}","data":"`;
+  const tail = `","index":${s.index},"proof":${JSON.stringify(fileProofToJSON(s.proof))},"fileSize":${s.fileSize}}`;
+  const b64 = Math.ceil(data.length / 3) * 4;
+  const out = Buffer.allocUnsafe(head.length + b64 + tail.length);
+  let off = out.write(head, 0, "latin1");
+  for (let a = 0; a < data.length; a += BASE64_PIECE)
+    off += out.write(data.toString("base64", a, Math.min(a + BASE64_PIECE, data.length)), off, "latin1");
+  out.write(tail, off, "latin1");
+  return new RawJSON(out);
+}
+
+/** File chunks as the JSON string `zgs_downloadSegment` answers (base64), built as `segmentToRawJSON` builds its data. */
+export function base64RawJSON(bytes: Uint8Array): RawJSON {
+  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = Buffer.allocUnsafe(Math.ceil(data.length / 3) * 4 + 2);
+  out[0] = 0x22;
+  let off = 1;
+  for (let a = 0; a < data.length; a += BASE64_PIECE)
+    off += out.write(data.toString("base64", a, Math.min(a + BASE64_PIECE, data.length)), off, "latin1");
+  out[off] = 0x22;
+  return new RawJSON(out);
 }
 
 /** Bytes of data segment `index` of a file of `fileSize` bytes, as uploaded (0G `split_file_into_segments`). */

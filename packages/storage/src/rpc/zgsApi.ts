@@ -1,8 +1,8 @@
-import { type Address, bytesToHex, type Hex, hexToBytes, type JsonRpcServer, p } from "@zerog/core";
+import { type Address, bytesToHex, type Hex, hexToBytes, type JsonRpcServer, p, type RawJSON } from "@zerog/core";
 import { numChunks, numSegments } from "@zerog/core/merkle";
 import { internalError, invalidParams, StorageError } from "../errors.js";
 import type { LogStore } from "../flow/logStore.js";
-import { type SegmentWithProof, segmentToJSON } from "../flow/segment.js";
+import { base64RawJSON, type SegmentWithProof, segmentToRawJSON } from "../flow/segment.js";
 import type { Transaction } from "../flow/transaction.js";
 import { P2P_PROTOCOL_VERSION, SECTORS_PER_SEGMENT } from "../params.js";
 import type { LogSync } from "../sync/logSync.js";
@@ -160,17 +160,17 @@ async function putSkippingDuplicates(store: LogStore, seg: SegmentWithProof, tx:
   }
 }
 
-function downloadChunks(store: LogStore, tx: Transaction | undefined, start: number, end: number): string | null {
+function downloadChunks(store: LogStore, tx: Transaction | undefined, start: number, end: number): RawJSON | null {
   if (!tx) return null;
   if (start >= end || end - start > SECTORS_PER_SEGMENT) throw invalidParams("end_index", "invalid chunk index");
   if (end > numChunks(tx.size)) throw invalidParams("end_index", "end index exceeds tx data size");
   const data = store.readChunks(tx, start, end);
-  return data ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64") : null;
+  return data ? base64RawJSON(data) : null;
 }
 
-function downloadWithProof(store: LogStore, tx: Transaction | undefined, index: number): unknown {
+function downloadWithProof(store: LogStore, tx: Transaction | undefined, index: number): RawJSON | null {
   if (!tx) return null;
   if (index >= numSegments(tx.size)) throw invalidParams("index", "index out of bound");
   const seg = store.readSegment(tx, index);
-  return seg ? segmentToJSON(seg) : null;
+  return seg ? segmentToRawJSON(seg) : null;
 }
