@@ -46,6 +46,7 @@ export {
   RpcTransportError,
   type RpcTransportErrorType,
 } from "./jsonrpc/errors.js";
+export { LIFT_MIN_BYTES, RawJSONString } from "./jsonrpc/liftStrings.js";
 export {
   BLOCK_TAGS,
   type BlockTag,

@@ -1,6 +1,7 @@
 import { isZgError, type ZgError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { JsonRpcErrorCode, JsonRpcServerError, ParamError, RPC_ERROR_CODES, RpcError } from "./errors.js";
+import { type LiftedBody, liftLongStrings, restoreSpans } from "./liftStrings.js";
 import { type ParamSchema, parseParams } from "./params.js";
 import { RawJSON, rawResponse } from "./rawJSON.js";
 import type { RpcCallStatus, RpcMetrics } from "./rpcMetrics.js";
@@ -17,6 +18,7 @@ export interface RpcDispatcherDeps {
 
 interface RegisteredMethod {
   schemas: readonly ParamSchema<unknown>[];
+  rawStrings: boolean;
   handler: (params: unknown[], ctx: RpcContext) => unknown;
 }
 
@@ -30,6 +32,8 @@ interface ValidRequest {
 /** Transport-independent JSON-RPC 2.0: envelope checks, batches, params, error mapping, metrics. */
 export class RpcDispatcher {
   private readonly registry = new Map<string, RegisteredMethod>();
+  /** Whether any method takes RawJSONString params: only then are bodies searched for long strings. */
+  private lifting = false;
   private readonly maxBatchSize: number;
   private readonly deps: RpcDispatcherDeps;
 
@@ -42,7 +46,9 @@ export class RpcDispatcher {
     if (this.registry.has(name)) {
       throw new JsonRpcServerError({ code: JsonRpcErrorCode.ALREADY_REGISTERED, name }, `method ${name} is already registered`);
     }
-    this.registry.set(name, { schemas: def.params, handler: def.handler as unknown as RegisteredMethod["handler"] });
+    const rawStrings = def.rawStrings === true;
+    this.registry.set(name, { schemas: def.params, rawStrings, handler: def.handler as unknown as RegisteredMethod["handler"] });
+    this.lifting ||= rawStrings;
   }
 
   methods(): string[] {
@@ -53,10 +59,11 @@ export class RpcDispatcher {
    * Answers one HTTP body or WebSocket message with the UTF-8 bytes of the response (encoded once, so HTTP takes its
    * Content-Length from the buffer); null when there is nothing to send back.
    */
-  async handleText(text: string, ctx: RpcContext): Promise<Buffer | null> {
-    let msg: unknown;
+  async handleBody(body: Buffer, ctx: RpcContext): Promise<Buffer | null> {
+    const lifted = this.lifting ? liftLongStrings(body) : null;
+    let msg = lifted ? this.parseLifted(lifted) : undefined;
     try {
-      msg = JSON.parse(text);
+      msg ??= JSON.parse(body.toString("utf8"));
     } catch (e) {
       const detail = e instanceof SyntaxError ? `: ${e.message.slice(0, 200)}` : "";
       return stringify(errorResponse(null, RpcError.fromCode(RPC_ERROR_CODES.PARSE_ERROR, `parse error${detail}`)));
@@ -79,6 +86,27 @@ export class RpcDispatcher {
     if (parts.length === 0) return null;
     parts.push(CLOSE);
     return Buffer.concat(parts);
+  }
+
+  /**
+   * The request with its lifted strings as RawJSONString in the params of `rawStrings` methods; undefined when the
+   * text does not parse or a lifted string sits anywhere else (then the body is parsed as it is).
+   */
+  private parseLifted(lifted: LiftedBody): unknown {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(lifted.text);
+    } catch {
+      return undefined;
+    }
+    const used = new Uint8Array(lifted.spans.length);
+    let placed = 0;
+    for (const call of Array.isArray(msg) ? msg : [msg]) {
+      if (typeof call !== "object" || call === null) continue;
+      const { method, params } = call as Record<string, unknown>;
+      if (typeof method === "string" && this.registry.get(method)?.rawStrings) placed += restoreSpans(params, lifted.spans, used);
+    }
+    return placed === lifted.spans.length ? msg : undefined;
   }
 
   private async handleCall(raw: unknown, ctx: RpcContext): Promise<Buffer | null> {

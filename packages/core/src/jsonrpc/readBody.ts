@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 
-export type BodyResult = { kind: "ok"; text: string } | { kind: "tooLarge" } | { kind: "aborted" };
+export type BodyResult = { kind: "ok"; body: Buffer } | { kind: "tooLarge" } | { kind: "aborted" };
 
 /**
  * Reads a request body up to `limit` bytes. Past the limit it stops buffering at once and reports
@@ -29,7 +29,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyResul
         chunks.push(chunk);
       }
     };
-    const onEnd = (): void => finish({ kind: "ok", text: Buffer.concat(chunks, size).toString("utf8") });
+    const onEnd = (): void => finish({ kind: "ok", body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
     const onClose = (): void => finish({ kind: "aborted" });
     req.on("data", onData);
     req.on("end", onEnd);

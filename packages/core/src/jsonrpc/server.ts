@@ -191,7 +191,7 @@ export class JsonRpcServer {
       send(res, 413, { ...json, Connection: "close" }, rpcErrorBody(`request body too large (limit ${limit} bytes)`));
       return;
     }
-    const out = await this.dispatcher.handleText(body.text, { transport: "http" });
+    const out = await this.dispatcher.handleBody(body.body, { transport: "http" });
     // stop() may have begun while the call ran: let the keep-alive client go.
     const close: OutgoingHttpHeaders = this.stopping ? { Connection: "close" } : {};
     if (out === null) send(res, 204, { ...headers, ...close });

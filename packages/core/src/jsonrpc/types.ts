@@ -43,8 +43,13 @@ export type RpcHandler<S extends readonly ParamSchema<unknown>[]> = (params: Inf
 export interface MethodDefinition<S extends readonly ParamSchema<unknown>[]> {
   /** Positional params; trailing optional ones may be omitted by the caller. */
   params: S;
-  /** Returns (or resolves to) the JSON result: hex strings, never bigint. */
+  /** Returns (or resolves to) the JSON result: hex strings, never bigint; or a RawJSON, sent as it is. */
   handler: RpcHandler<S>;
+  /**
+   * String params of at least 64 KiB without escapes may arrive as `RawJSONString` (their UTF-8 bytes) instead of
+   * strings, anywhere inside the params: the schemas must accept both. For bulk data (base64 segments).
+   */
+  rawStrings?: boolean;
 }
 
 /** A plain HTTP request to an extra route (`GET /metrics`). */

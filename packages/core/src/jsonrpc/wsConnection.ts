@@ -72,7 +72,11 @@ export class WsConnection implements RpcConnection {
   }
 }
 
+export function rawDataToBuffer(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data);
+}
+
 export function rawDataToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
-  return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString("utf8");
+  return rawDataToBuffer(data).toString("utf8");
 }

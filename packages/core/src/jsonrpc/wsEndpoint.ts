@@ -5,7 +5,7 @@ import type { Logger } from "../logger.js";
 import type { RpcDispatcher } from "./dispatcher.js";
 import { allowedOrigin, rejectUpgrade } from "./httpUtil.js";
 import type { RpcMetrics } from "./rpcMetrics.js";
-import { rawDataToString, WsConnection } from "./wsConnection.js";
+import { rawDataToBuffer, WsConnection } from "./wsConnection.js";
 
 export interface WsEndpointOptions {
   maxPayloadBytes: number;
@@ -70,7 +70,7 @@ export class WsEndpoint {
     // Messages are handled concurrently, as geth does; responses carry ids, so order does not matter.
     ws.on("message", (data) => {
       dispatcher
-        .handleText(rawDataToString(data), ctx)
+        .handleBody(rawDataToBuffer(data), ctx)
         .then((out) => out !== null && conn.send(out))
         .catch((err: unknown) => logger.error({ err, conn: conn.id }, "ws message failed"));
     });
