@@ -1,4 +1,4 @@
-import { hexToBytes, ParamError, type ParamSchema, p } from "@zerog/core";
+import { hexToBytes, ParamError, type ParamSchema, p, RawJSONString } from "@zerog/core";
 import { fileProofFromJSON } from "@zerog/core/merkle";
 import type { SegmentWithProof } from "../flow/segment.js";
 
@@ -15,11 +15,38 @@ export function decodeBase64(s: string): Uint8Array {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+/** Base64 input per piece: a multiple of 4 whose string (64 KiB) stays out of V8's large-object space. */
+const BASE64_PIECE = 65536;
+
+/** `decodeBase64` of a string that came as its bytes (`RawJSONString`), decoded piece by piece into one buffer. */
+export function decodeBase64Bytes(b: Uint8Array): Uint8Array {
+  const n = b.length;
+  const pad = n >= 2 && b[n - 1] === 0x3d ? (b[n - 2] === 0x3d ? 2 : 1) : 0;
+  const want = (n / 4) * 3 - pad;
+  const src = Buffer.from(b.buffer, b.byteOffset, n);
+  if (n % 4 !== 0 || src.includes(0x2d) || src.includes(0x5f)) throw new ParamError("invalid base64 data");
+  const out = Buffer.allocUnsafe(want);
+  let got = 0;
+  for (let a = 0; a < n && got <= want; a += BASE64_PIECE) {
+    const piece = src.toString("latin1", a, Math.min(a + BASE64_PIECE, n));
+    // A short write (a character outside the alphabet, padding inside) leaves `got` short of `want`.
+    got += out.write(piece, got, "base64");
+  }
+  if (got !== want) throw new ParamError("invalid base64 data");
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+const base64Data = (): ParamSchema<string | RawJSONString> =>
+  p.custom("base64 string", (v) => {
+    if (v instanceof RawJSONString || typeof v === "string") return v;
+    throw new ParamError(`expected string, got ${v === null ? "null" : Array.isArray(v) ? "array" : typeof v}`);
+  });
+
 const u64 = () => p.number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
 
 const segmentFields = p.object({
   root: p.hash(),
-  data: p.string(),
+  data: base64Data(),
   index: u64(),
   proof: p.custom("proof", (v) => v),
   fileSize: u64(),
@@ -37,7 +64,7 @@ export const segmentParam = (): ParamSchema<SegmentWithProof> =>
     }
     let data: Uint8Array;
     try {
-      data = decodeBase64(s.data);
+      data = typeof s.data === "string" ? decodeBase64(s.data) : decodeBase64Bytes(s.data.bytes);
     } catch (e) {
       throw (e as ParamError).within("data");
     }

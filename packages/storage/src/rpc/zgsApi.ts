@@ -40,6 +40,7 @@ export function registerZgsMethods(server: JsonRpcServer, ctx: ZgsContext): void
   server.register("zgs_getShardConfig", { params: [], handler: () => ({ ...store.shard }) });
 
   server.register("zgs_uploadSegment", {
+    rawStrings: true,
     params: [segmentParam()],
     handler: async ([seg]) => {
       await store.putSegment(seg, byRoot(bytesToHex(seg.root)));
@@ -48,6 +49,7 @@ export function registerZgsMethods(server: JsonRpcServer, ctx: ZgsContext): void
   });
 
   server.register("zgs_uploadSegmentByTxSeq", {
+    rawStrings: true,
     params: [segmentParam(), txSeqParam()],
     handler: async ([seg, seq]) => {
       await store.putSegment(seg, store.getTx(seq));
@@ -56,6 +58,7 @@ export function registerZgsMethods(server: JsonRpcServer, ctx: ZgsContext): void
   });
 
   server.register("zgs_uploadSegments", {
+    rawStrings: true,
     params: [p.array(segmentParam())],
     handler: async ([segs]) => {
       for (const seg of segs) await store.putSegment(seg, byRoot(bytesToHex(seg.root)));
@@ -64,6 +67,7 @@ export function registerZgsMethods(server: JsonRpcServer, ctx: ZgsContext): void
   });
 
   server.register("zgs_uploadSegmentsByTxSeq", {
+    rawStrings: true,
     params: [p.array(segmentParam()), txSeqParam()],
     handler: async ([segs, seq]) => {
       for (const seg of segs) await putSkippingDuplicates(store, seg, store.getTx(seq));
