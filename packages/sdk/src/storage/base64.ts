@@ -79,6 +79,54 @@ export function decodePortable(text: string): Uint8Array | null {
   return out;
 }
 
+// Four tables of pre-shifted sextets: one OR per quad, and one test of the BAD bit per span for all its characters.
+const BAD = 0x1000000;
+const Q0 = new Uint32Array(256).fill(BAD);
+const Q1 = new Uint32Array(256).fill(BAD);
+const Q2 = new Uint32Array(256).fill(BAD);
+const Q3 = new Uint32Array(256).fill(BAD);
+for (let i = 0; i < ALPHABET.length; i++) {
+  const c = ALPHABET.charCodeAt(i);
+  Q0[c] = i << 18;
+  Q1[c] = i << 12;
+  Q2[c] = i << 6;
+  Q3[c] = i;
+}
+const EQ = 0x3d;
+
+/**
+ * Decodes standard padded base64 held as ASCII bytes `buf[start, end)` (a JSON string's contents in a response body)
+ * in place: the bytes land at `buf[start, start + n)`, over the text, so a segment costs no allocation and no string.
+ * Returns n, or -1 on a bad length, a character outside the standard alphabet (`-_`, escapes and whitespace
+ * included) or `=` anywhere but the last one or two places — and then the text is partly overwritten. Where it
+ * succeeds the bytes equal `base64ToBytes` of the same text.
+ */
+export function decodeBase64InPlace(buf: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len < 0 || len % 4 !== 0 || end > buf.length) return -1;
+  if (len === 0) return 0;
+  const pad = buf[end - 1] !== EQ ? 0 : buf[end - 2] !== EQ ? 1 : 2;
+  let bad = 0;
+  let o = start;
+  const last = end - 4; // the last quad is decoded below, with its padding
+  // Each quad is read before its three bytes are written, and writes stay behind reads (o - start = 3/4 (i - start)).
+  for (let i = start; i < last; i += 4) {
+    const n = Q0[buf[i]!]! | Q1[buf[i + 1]!]! | Q2[buf[i + 2]!]! | Q3[buf[i + 3]!]!;
+    bad |= n;
+    buf[o] = n >>> 16;
+    buf[o + 1] = n >>> 8;
+    buf[o + 2] = n;
+    o += 3;
+  }
+  const n = Q0[buf[last]!]! | Q1[buf[last + 1]!]! | (pad === 2 ? 0 : Q2[buf[last + 2]!]!) | (pad === 0 ? Q3[buf[last + 3]!]! : 0);
+  bad |= n;
+  if (bad & BAD) return -1;
+  buf[o] = n >>> 16;
+  if (pad < 2) buf[o + 1] = n >>> 8;
+  if (pad < 1) buf[o + 2] = n;
+  return o + 3 - pad - start;
+}
+
 function sextet(text: string, i: number): number {
   return DECODE[text.charCodeAt(i)] ?? -1;
 }
