@@ -34,6 +34,7 @@ interface UploadFlags extends NetworkFlags {
 
 interface DownloadFlags extends NetworkFlags {
   concurrency: number;
+  batchSize: number;
   force?: boolean;
 }
 
@@ -68,7 +69,8 @@ export function registerStorageCommands(storage: Command): void {
       .argument("<root>", "the file root printed by `zg storage upload`")
       .argument("<out>", "where to write the file")
       .description("download a file by root, verifying every segment's proof; fails over to another node on a bad or missing segment")
-      .option("--concurrency <n>", "segments fetched at once", intArg("--concurrency", 1, 256), 8)
+      .option("--concurrency <n>", "download requests in flight", intArg("--concurrency", 1, 256), 3)
+      .option("--batch-size <n>", "segments (256 KiB each) per download request (a JSON-RPC batch)", intArg("--batch-size", 1, 64), 8)
       .option("--force", "overwrite <out> if it exists"),
   ).action(async (root: string, out: string, flags: DownloadFlags) => {
     await download(root, out, flags);
@@ -169,6 +171,7 @@ async function download(rootArg: string, out: string, f: DownloadFlags): Promise
       nodes,
       sink,
       concurrency: f.concurrency,
+      batchSize: f.batchSize,
       onProgress: (p) => {
         if (!shown) {
           shown = true;

@@ -2,6 +2,7 @@ import { type FileProof, fileProofFromJSON, fileProofToJSON } from "@zerog/core/
 import { type Hex, isHex } from "viem";
 import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import { abortedError, StorageClientError, StorageClientErrorCode } from "./errors.js";
+import { type Base64Place, parseRPCBody } from "./rpcBody.js";
 import type { FileInfo, NodeStatus, SegmentWithProof, SegmentWithProofJSON, ShardConfig } from "./types.js";
 import { encodeSegmentsRequest } from "./uploadBody.js";
 
@@ -10,7 +11,15 @@ export interface StorageNodeClientOptions {
   timeoutMs?: number;
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof fetch;
+  /**
+   * Decode segment data straight from the response bytes (`parseRPCBody`) instead of JSON.parse + base64 of the text.
+   * Default: on where there is no Node `Buffer` (browsers). In Node 20 it measured slower end to end: its CPU is lower
+   * in isolation, but with no large strings on the heap V8 ran ~4x more mark-compacts over the response buffers.
+   */
+  fastParse?: boolean;
 }
+
+const hasNodeBuffer = typeof (globalThis as { Buffer?: unknown }).Buffer === "function";
 
 export interface RequestOptions {
   signal?: AbortSignal | undefined;
@@ -21,7 +30,10 @@ export class StorageNodeClient {
   readonly url: string;
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
+  private readonly fastParse: boolean;
   private nextId = 1;
+  /** The node answered a batch with one error (no batches, or a lower limit): ask one segment per request. */
+  private batchRefused = false;
 
   constructor(url: string, options: StorageNodeClientOptions = {}) {
     let parsed: URL;
@@ -42,6 +54,7 @@ export class StorageNodeClient {
     this.url = url;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.fastParse = options.fastParse ?? !hasNodeBuffer;
   }
 
   /** One JSON-RPC call; throws `NODE_UNREACHABLE` (network, HTTP status, timeout) or `NODE_RPC_ERROR`. */
@@ -50,11 +63,20 @@ export class StorageNodeClient {
   }
 
   /** Posts a request body already encoded (`request` or `encodeSegmentsRequest`) and decodes the answer. */
-  private async send<T>(method: string, body: string | Uint8Array, options: RequestOptions = {}): Promise<T> {
+  private async send<T>(
+    method: string,
+    body: string | Uint8Array,
+    options: RequestOptions = {},
+    place: Base64Place | null = null,
+  ): Promise<T> {
+    return this.unwrap<T>(method, await this.post(method, body, options, place));
+  }
+
+  /** One HTTP POST; the parsed body (see `parseRPCBody` for `place`). Throws `NODE_UNREACHABLE` when there is none. */
+  private async post(method: string, body: string | Uint8Array, options: RequestOptions, place: Base64Place | null): Promise<unknown> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let answer: { result?: unknown; error?: { code: number; message: string; data?: unknown } } | undefined;
-    let failure: { why: string; status?: number; cause?: unknown } | undefined;
+    let failure: { why: string; status?: number; cause?: unknown };
     try {
       const res = await this.fetchFn(this.url, {
         method: "POST",
@@ -62,30 +84,40 @@ export class StorageNodeClient {
         body,
         signal,
       });
-      const text = await res.text();
-      if (!res.ok && !text.startsWith("{")) failure = { why: `HTTP ${res.status} ${text.slice(0, 200)}`.trim(), status: res.status };
-      else answer = JSON.parse(text) as typeof answer;
+      // Bytes, not text: segment data is decoded from them without ever becoming a string (rpcBody.ts).
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (res.ok || bytes[0] === 0x7b || bytes[0] === 0x5b) return parseRPCBody(bytes, this.fastParse ? place : null);
+      failure = { why: `HTTP ${res.status} ${new TextDecoder().decode(bytes.subarray(0, 200))}`.trim(), status: res.status };
     } catch (e) {
       if (options.signal?.aborted) throw abortedError();
       failure = { why: timeout.aborted ? `no answer within ${this.timeoutMs} ms` : describeFetchError(e), cause: e };
     }
-    if (failure || !answer) {
-      const f = failure ?? { why: "empty response" };
-      throw new StorageClientError(
-        { code: StorageClientErrorCode.NODE_UNREACHABLE, url: this.url, method, ...(f.status === undefined ? {} : { status: f.status }) },
-        `storage node ${this.url} did not answer ${method}: ${f.why}; check that the node is running and the URL is right`,
-        { cause: f.cause },
-      );
-    }
-    if (answer.error) {
-      const { code, message, data } = answer.error;
+    throw new StorageClientError(
+      {
+        code: StorageClientErrorCode.NODE_UNREACHABLE,
+        url: this.url,
+        method,
+        ...(failure.status === undefined ? {} : { status: failure.status }),
+      },
+      `storage node ${this.url} did not answer ${method}: ${failure.why}; check that the node is running and the URL is right`,
+      { cause: failure.cause },
+    );
+  }
+
+  /** The result of one JSON-RPC response object; throws `NODE_RPC_ERROR` for an error response. */
+  private unwrap<T>(method: string, answer: unknown): T {
+    if (typeof answer !== "object" || answer === null || Array.isArray(answer))
+      throw this.badResponse(method, "the body is not a JSON-RPC response object");
+    const a = answer as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    if (a.error) {
+      const { code, message, data } = a.error;
       throw new StorageClientError(
         { code: StorageClientErrorCode.NODE_RPC_ERROR, url: this.url, method, rpcCode: code, rpcMessage: message, rpcData: data },
         `storage node ${this.url} rejected ${method}: ${message}${typeof data === "string" ? ` (${data})` : ""}`,
       );
     }
-    if (!("result" in answer)) throw this.badResponse(method, "the response has neither result nor error");
-    return answer.result as T;
+    if (!("result" in a)) throw this.badResponse(method, "the response has neither result nor error");
+    return a.result as T;
   }
 
   async getStatus(options?: RequestOptions): Promise<NodeStatus> {
@@ -137,20 +169,70 @@ export class StorageNodeClient {
   /** Segment `index` of the file `txSeq` with its proof, or null if the node does not have it. Not verified here. */
   async downloadSegmentWithProofByTxSeq(txSeq: number, index: number, options?: RequestOptions): Promise<SegmentWithProof | null> {
     const method = "zgs_downloadSegmentWithProofByTxSeq";
-    return this.decodeSegment(method, await this.request(method, [txSeq, index], options));
+    return this.decodeSegment(method, await this.call(method, [txSeq, index], options, "result.data"));
+  }
+
+  /**
+   * Several segments of file `txSeq` in one HTTP request (a JSON-RPC batch). Per index, in order: the segment (not
+   * verified here), null if the node does not have it, or the error of that call. Throws when the request as a
+   * whole fails (network, timeout). A node that refuses batches is asked one segment per request from then on.
+   */
+  async downloadSegmentsWithProofByTxSeq(
+    txSeq: number,
+    indices: readonly number[],
+    options: RequestOptions = {},
+  ): Promise<(SegmentWithProof | null | StorageClientError)[]> {
+    const method = "zgs_downloadSegmentWithProofByTxSeq";
+    if (indices.length === 1 || this.batchRefused)
+      return this.oneByOne(indices, (i) => this.downloadSegmentWithProofByTxSeq(txSeq, i, options));
+    const first = this.nextId;
+    this.nextId += indices.length;
+    const calls = indices.map((index, k) => JSON.stringify({ jsonrpc: "2.0", id: first + k, method, params: [txSeq, index] }));
+    const answer = await this.post(method, `[${calls.join(",")}]`, options, "result.data");
+    if (!Array.isArray(answer)) {
+      // No batches, or a lower batch limit: the whole batch comes back as one error.
+      if (typeof answer === "object" && answer !== null && "error" in answer) {
+        this.batchRefused = true;
+        return this.oneByOne(indices, (i) => this.downloadSegmentWithProofByTxSeq(txSeq, i, options));
+      }
+      throw this.badResponse(method, "a batch was answered with neither an array nor an error");
+    }
+    const byId = new Map<unknown, unknown>();
+    for (const a of answer) if (typeof a === "object" && a !== null) byId.set((a as { id?: unknown }).id, a);
+    return indices.map((index, k) => {
+      const a = byId.get(first + k);
+      if (a === undefined) return this.badResponse(method, `the batch answer lacks the response for segment ${index}`);
+      try {
+        return this.decodeSegment(method, this.unwrap(method, a));
+      } catch (e) {
+        if (e instanceof StorageClientError) return e;
+        throw e;
+      }
+    });
+  }
+
+  private async oneByOne<T>(indices: readonly number[], call: (index: number) => Promise<T>): Promise<(T | StorageClientError)[]> {
+    return Promise.all(
+      indices.map((i) =>
+        call(i).catch((e: unknown) => {
+          if (e instanceof StorageClientError && e.code !== StorageClientErrorCode.ABORTED) return e;
+          throw e;
+        }),
+      ),
+    );
   }
 
   async downloadSegmentWithProof(root: Hex, index: number, options?: RequestOptions): Promise<SegmentWithProof | null> {
     const method = "zgs_downloadSegmentWithProof";
-    return this.decodeSegment(method, await this.request(method, [root, index], options));
+    return this.decodeSegment(method, await this.call(method, [root, index], options, "result.data"));
   }
 
   /** Raw chunks `[startChunk, endChunk)` of file `txSeq`, without proof: callers must not trust them. */
   async downloadSegmentByTxSeq(txSeq: number, startChunk: number, endChunk: number, options?: RequestOptions): Promise<Uint8Array | null> {
     const method = "zgs_downloadSegmentByTxSeq";
-    const r = await this.request<string | null>(method, [txSeq, startChunk, endChunk], options);
+    const r = await this.call<string | Uint8Array | null>(method, [txSeq, startChunk, endChunk], options, "result");
     if (r === null) return null;
-    const bytes = typeof r === "string" ? base64ToBytes(r) : null;
+    const bytes = typeof r === "string" ? base64ToBytes(r) : r instanceof Uint8Array ? r : null;
     if (!bytes) throw this.badResponse(method, "data is not base64");
     return bytes;
   }
@@ -159,6 +241,12 @@ export class StorageNodeClient {
     const r = await this.request<[Hex, number]>("zgs_getFlowContext", [], options);
     if (!Array.isArray(r) || r.length !== 2) throw this.badResponse("zgs_getFlowContext", "not a [flowRoot, flowLength] pair");
     return { flowRoot: r[0], flowLength: Number(r[1]) };
+  }
+
+  /** `request` whose large base64 strings at `place` may come back decoded. */
+  private call<T>(method: string, params: unknown[], options: RequestOptions | undefined, place: Base64Place): Promise<T> {
+    const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params });
+    return this.send<T>(method, body, options, place);
   }
 
   private checkFileInfo(method: string, r: unknown): FileInfo | null {
@@ -181,11 +269,12 @@ export class StorageNodeClient {
 
   private decodeSegment(method: string, r: unknown): SegmentWithProof | null {
     if (r === null) return null;
-    const s = r as SegmentWithProofJSON;
-    if (typeof s !== "object" || typeof s.data !== "string" || !Number.isSafeInteger(s.index) || !Number.isSafeInteger(s.fileSize)) {
+    const s = r as Omit<SegmentWithProofJSON, "data"> & { data: string | Uint8Array };
+    const encoded = typeof s === "object" && (typeof s.data === "string" || s.data instanceof Uint8Array);
+    if (!encoded || !Number.isSafeInteger(s.index) || !Number.isSafeInteger(s.fileSize)) {
       throw this.badResponse(method, "not a SegmentWithProof object");
     }
-    const data = base64ToBytes(s.data);
+    const data = typeof s.data === "string" ? base64ToBytes(s.data) : s.data;
     if (!data) throw this.badResponse(method, "segment data is not base64");
     let proof: FileProof;
     try {
