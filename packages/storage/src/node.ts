@@ -18,6 +18,7 @@ import { isValidShardConfig, type ShardConfig } from "./flow/shard.js";
 import { createStorageMetrics } from "./metrics.js";
 import { registerAdminMethods } from "./rpc/adminApi.js";
 import { storageErrorMapper } from "./rpc/errors.js";
+import { registerSegmentsRoute } from "./rpc/segmentsRoute.js";
 import { registerZgsMethods } from "./rpc/zgsApi.js";
 import { type ChainReader, RpcChainReader } from "./sync/chainReader.js";
 import { defaultFileSyncOptions, FileSync, type FileSyncOptions } from "./sync/fileSync.js";
@@ -133,6 +134,7 @@ export class StorageNode {
       flowAddress: () => this.flow ?? "0x0000000000000000000000000000000000000000",
       connectedPeers: () => this.fileSync.connectedPeers,
     });
+    registerSegmentsRoute(this.rpc, this.store);
     if (options.rpc.admin)
       registerAdminMethods(this.rpc, {
         store: this.store,

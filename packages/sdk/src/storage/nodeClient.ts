@@ -33,6 +33,8 @@ export class StorageNodeClient {
   private readonly fastParse: boolean;
   private nextId = 1;
   /** The node answered a batch with one error (no batches, or a lower limit): ask one segment per request. */
+  /** The node does not serve zerog's binary segments route (0G's own nodes). */
+  private binaryRefused = false;
   private batchRefused = false;
 
   constructor(url: string, options: StorageNodeClientOptions = {}) {
@@ -183,6 +185,10 @@ export class StorageNodeClient {
     options: RequestOptions = {},
   ): Promise<(SegmentWithProof | null | StorageClientError)[]> {
     const method = "zgs_downloadSegmentWithProofByTxSeq";
+    if (!this.binaryRefused) {
+      const binary = await this.downloadSegmentsBinary(txSeq, indices, options);
+      if (binary) return binary;
+    }
     if (indices.length === 1 || this.batchRefused)
       return this.oneByOne(indices, (i) => this.downloadSegmentWithProofByTxSeq(txSeq, i, options));
     const first = this.nextId;
@@ -209,6 +215,48 @@ export class StorageNodeClient {
         throw e;
       }
     });
+  }
+
+  /**
+   * The same segments over zerog's binary route (`GET /zerog/v1/segments`, no JSON or base64 around the data); null
+   * when the node does not serve it (0G's nodes), after which this client keeps to JSON-RPC.
+   */
+  private async downloadSegmentsBinary(
+    txSeq: number,
+    indices: readonly number[],
+    options: RequestOptions,
+  ): Promise<(SegmentWithProof | null | StorageClientError)[] | null> {
+    const method = "zgs_downloadSegmentWithProofByTxSeq";
+    const url = new URL(
+      `zerog/v1/segments?txSeq=${txSeq}&indices=${indices.join(",")}`,
+      this.url.endsWith("/") ? this.url : `${this.url}/`,
+    );
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let bytes: Uint8Array;
+    try {
+      const res = await this.fetchFn(url, { method: "GET", signal });
+      if (res.status !== 200 || res.headers.get("content-type") !== SEGMENTS_CONTENT_TYPE) {
+        await res.arrayBuffer().catch(() => undefined);
+        this.binaryRefused = true;
+        return null;
+      }
+      bytes = new Uint8Array(await res.arrayBuffer());
+    } catch (e) {
+      if (options.signal?.aborted) throw abortedError();
+      const why = timeout.aborted ? `no answer within ${this.timeoutMs} ms` : describeFetchError(e);
+      throw new StorageClientError(
+        { code: StorageClientErrorCode.NODE_UNREACHABLE, url: this.url, method },
+        `storage node ${this.url} did not answer ${method}: ${why}; check that the node is running and the URL is right`,
+        { cause: e },
+      );
+    }
+    return decodeSegmentFrames(
+      bytes,
+      indices,
+      (r) => this.decodeSegment(method, r),
+      (why) => this.badResponse(method, why),
+    );
   }
 
   private async oneByOne<T>(indices: readonly number[], call: (index: number) => Promise<T>): Promise<(T | StorageClientError)[]> {
@@ -292,6 +340,48 @@ export class StorageNodeClient {
     );
   }
 }
+
+/** Frames of the binary segments route (`storage/src/rpc/segmentsRoute.ts`), one per asked index, in order. */
+export function decodeSegmentFrames(
+  bytes: Uint8Array,
+  indices: readonly number[],
+  decode: (r: unknown) => SegmentWithProof | null,
+  bad: (why: string) => StorageClientError,
+): (SegmentWithProof | null | StorageClientError)[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: (SegmentWithProof | null | StorageClientError)[] = [];
+  let off = 0;
+  for (const index of indices) {
+    if (off + 4 > bytes.length) return [...out, ...indices.slice(out.length).map(() => bad("the segment frames end early"))];
+    const metaEnd = off + 4 + view.getUint32(off);
+    let meta: { index?: unknown; found?: unknown; length?: unknown };
+    try {
+      if (metaEnd > bytes.length) throw new RangeError("meta past the end");
+      meta = JSON.parse(frameText.decode(bytes.subarray(off + 4, metaEnd))) as typeof meta;
+    } catch {
+      return [...out, ...indices.slice(out.length).map(() => bad(`segment ${index}'s frame is not JSON`))];
+    }
+    const length = meta.found === true ? meta.length : 0;
+    if (meta.index !== index || !Number.isSafeInteger(length) || (length as number) < 0 || metaEnd + (length as number) > bytes.length)
+      return [...out, ...indices.slice(out.length).map(() => bad(`segment ${index}'s frame does not match the request`))];
+    off = metaEnd + (length as number);
+    if (meta.found !== true) {
+      out.push(null);
+      continue;
+    }
+    try {
+      out.push(decode({ ...meta, data: bytes.subarray(metaEnd, off) }));
+    } catch (e) {
+      if (!(e instanceof StorageClientError)) throw e;
+      out.push(e);
+    }
+  }
+  return off === bytes.length ? out : indices.map(() => bad("the segment frames have trailing bytes"));
+}
+
+const frameText = new TextDecoder();
+/** Content type of the binary segments route; anything else means the node does not serve it. */
+export const SEGMENTS_CONTENT_TYPE = "application/vnd.zerog.segments";
 
 export function toClients(nodes: readonly (string | StorageNodeClient)[]): StorageNodeClient[] {
   if (nodes.length === 0) {

@@ -50,7 +50,9 @@ async function fakeNode(
         return { jsonrpc: "2.0", id: c.id, error: { code: -32601, message: "unknown" } };
     }
   };
-  const fetchFn = (async (_url: string, init: { body: string }) => {
+  const fetchFn = (async (_url: string, init: { method?: string; body: string }) => {
+    // Like 0G's own nodes: no binary segments route, so the client keeps to JSON-RPC batches.
+    if (init.method === "GET") return new Response("not found", { status: 404 });
     const msg = JSON.parse(init.body) as Call | Call[];
     posts.push(Array.isArray(msg) ? msg.length : 1);
     let out: unknown;
