@@ -116,7 +116,9 @@ export async function benchStorage(mib: number): Promise<void> {
       up = await runClient(["upload", file, devnet.rpc, KEY, devnet.nodes.join(",")]);
       console.log(`  upload: submit → finalized ${((up.submitToFinalMs as number) / 1000).toFixed(2)} s`);
       down = await runClient(["download", up.root as string, out, devnet.nodes.join(",")]);
-      console.log(`  verified download ${((down.ms as number) / 1000).toFixed(2)} s`);
+      console.log(
+        `  verified download ${((down.ms as number) / 1000).toFixed(2)} s (${((down.fetchedMs as number) / 1000).toFixed(2)} s before the output file's fsync)`,
+      );
     } finally {
       await stop(devnet.child);
     }

@@ -57,7 +57,7 @@ export function registerStorageCommands(storage: Command): void {
       .option("--key <hex>", "private key paying for the submission (default: the devnet's account 0)")
       .option("--abi <abi>", "Flow submit ABI: new (Submission{data, submitter}) or old (@0glabs/0g-ts-sdk ≤ 0.3.3)", "new")
       .option("--flow <address>", "Flow contract (default: the one the storage nodes follow)")
-      .option("--concurrency <n>", "upload requests in flight", intArg("--concurrency", 1, 256), 8)
+      .option("--concurrency <n>", "upload requests in flight", intArg("--concurrency", 1, 256), 4)
       .option("--batch-size <n>", "segments (256 KiB each) per upload request", intArg("--batch-size", 1, 64), 4),
   ).action(async (file: string, flags: UploadFlags) => {
     await upload(file, flags);
