@@ -81,6 +81,33 @@ describe("zg storage node", () => {
     const [flowRoot, flowLength] = await node.call<[string, number]>("zgs_getFlowContext");
     expect(flowRoot).toMatch(/^0x[0-9a-f]{64}$/);
     expect(flowLength).toBeGreaterThan(fin.tx.startEntryIndex);
+    // zerog's binary segments route: the same segments and proofs as frames, missing ones marked, bad queries 400.
+    const res = await fetch(`${node.url}/zerog/v1/segments?txSeq=${seq}&indices=3,1,9`);
+    expect(res.headers.get("content-type")).toBe("application/vnd.zerog.segments");
+    const body = new Uint8Array(await res.arrayBuffer());
+    const frames: { meta: Record<string, unknown>; data: Uint8Array }[] = [];
+    for (let off = 0; off < body.length; ) {
+      const metaLength = new DataView(body.buffer, body.byteOffset).getUint32(off);
+      const meta = JSON.parse(Buffer.from(body.subarray(off + 4, off + 4 + metaLength)).toString()) as Record<string, unknown>;
+      const length = meta.found ? (meta.length as number) : 0;
+      frames.push({ meta, data: body.subarray(off + 4 + metaLength, off + 4 + metaLength + length) });
+      off += 4 + metaLength + length;
+    }
+    expect(frames.map((f) => f.meta.index)).toEqual([3, 1, 9]);
+    for (const [k, i] of [3, 1].entries()) {
+      expect(frames[k]!.meta).toMatchObject({ found: true, root: segs[i]!.root, fileSize: file.data.length, proof: segs[i]!.proof });
+      expect(Buffer.from(frames[k]!.data).toString("base64")).toBe(segs[i]!.data);
+    }
+    expect(frames[2]!.meta).toEqual({ index: 9, found: false });
+    for (const q of [
+      "txSeq=x&indices=0",
+      `txSeq=${seq}&indices=`,
+      `txSeq=${seq}&indices=${Array.from({ length: 33 }, () => 0).join(",")}`,
+    ]) {
+      const bad = await fetch(`${node.url}/zerog/v1/segments?${q}`);
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toMatch(/txSeq|indices|at most/);
+    }
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
     expect(metrics).toMatch(/zg_storage_upload_bytes_total\{source="upload"\} \d+/);
     expect(metrics).toMatch(/zg_storage_log_sync_height_blocks \d+/);
