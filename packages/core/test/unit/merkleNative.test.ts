@@ -16,6 +16,7 @@ import {
 } from "../../src/merkle/index.js";
 import { keccak256 } from "../../src/merkle/keccak.js";
 import { installNativeMerkleBackend, nativeMerkle, nativeMerkleBackend, segmentRootAsync } from "../../src/native/index.js";
+import { xorshiftBytes as fileBytes } from "../utils/xorshiftBytes.js";
 
 // The native addon (native/keccak.c) against the hash-wasm path: every function, random inputs, bad arguments, and
 // the public Merkle API with the native backend installed. Skipped when the addon was not built (no compiler).
@@ -23,18 +24,6 @@ import { installNativeMerkleBackend, nativeMerkle, nativeMerkleBackend, segmentR
 const native = nativeMerkle!;
 const wasm = wasmMerkleBackend;
 const RUNS = { numRuns: 60, seed: 0x6b656363 };
-
-function fileBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const chunks = (max: number) => fc.integer({ min: 0, max }).chain((n) => fc.uint8Array({ minLength: n * 256, maxLength: n * 256 }));
 
