@@ -45,25 +45,31 @@ export class FlowDataStore {
   /** Reads `count` sectors at `sector`; never-written sectors read as zeros. */
   read(sector: number, count: number): Uint8Array {
     const out = new Uint8Array(count * SECTOR_SIZE);
+    this.readInto(sector, count, out, 0);
+    return out;
+  }
+
+  /** Reads `count` sectors at `sector` into `out` at `outOffset`; never-written sectors read as zeros. */
+  readInto(sector: number, count: number, out: Uint8Array, outOffset: number): void {
+    const end = outOffset + count * SECTOR_SIZE;
     let offset = sector * SECTOR_SIZE;
-    let pos = 0;
-    while (pos < out.length) {
+    let pos = outOffset;
+    while (pos < end) {
       const file = Math.floor(offset / FILE_BYTES);
       const inFile = offset - file * FILE_BYTES;
-      const n = Math.min(out.length - pos, FILE_BYTES - inFile);
+      const n = Math.min(end - pos, FILE_BYTES - inFile);
       const fd = this.fd(file, false);
-      if (fd !== undefined) {
-        let done = 0;
-        while (done < n) {
-          const r = readSync(fd, out, pos + done, n - done, inFile + done);
-          if (r === 0) break; // past the end of a sparse file: zeros
-          done += r;
-        }
+      let done = 0;
+      while (fd !== undefined && done < n) {
+        const r = readSync(fd, out, pos + done, n - done, inFile + done);
+        if (r === 0) break; // past the end of a sparse file: zeros
+        done += r;
       }
+      // `out` may be reused memory: what the files do not hold reads as zeros.
+      if (done < n) out.fill(0, pos + done, pos + n);
       pos += n;
       offset += n;
     }
-    return out;
   }
 
   /** Pushes written data to the device (used on clean shutdown). */

@@ -1,5 +1,5 @@
 import { type BatchOp, bytesToHex, type Hex, type Logger } from "@zerog/core";
-import { FlowTree, numChunks, numSegments } from "@zerog/core/merkle";
+import { type FileProof, FlowTree, numChunks, numSegments } from "@zerog/core/merkle";
 import { callFailed, internalError, invalidParams, StorageError, StorageErrorCode, UploadErrorText } from "../errors.js";
 import type { StorageMetrics } from "../metrics.js";
 import { SECTOR_SIZE, SECTORS_PER_SEGMENT } from "../params.js";
@@ -255,13 +255,33 @@ export class LogStore {
 
   /** A stored data segment with its proof, or undefined when this node does not hold it. */
   readSegment(tx: Transaction, index: number): SegmentWithProof | undefined {
+    const stored = this.storedSegment(tx, index);
+    if (!stored) return undefined;
+    const data = new Uint8Array(stored.length);
+    stored.readInto(data, 0);
+    return { root: tx.dataMerkleRoot, data, index, proof: stored.proof, fileSize: tx.size };
+  }
+
+  /**
+   * A stored data segment's proof and length, and a reader that copies its data into a caller's buffer (so a response
+   * of several segments is read into one allocation); undefined when this node does not hold it.
+   */
+  storedSegment(
+    tx: Transaction,
+    index: number,
+  ): { proof: FileProof; length: number; readInto(out: Uint8Array, offset: number): void } | undefined {
     const rec = this.meta.getSegment(tx.seq, index);
     if (!rec || index >= numSegments(tx.size)) return undefined;
-    const len = segmentDataLength(tx.size, index);
-    const data = this.data.read(tx.startEntryIndex + index * SECTORS_PER_SEGMENT, len / SECTOR_SIZE);
-    this.metrics?.downloadSegments.inc();
-    this.metrics?.downloadBytes.inc(len);
-    return { root: tx.dataMerkleRoot, data, index, proof: rec.proof, fileSize: tx.size };
+    const length = segmentDataLength(tx.size, index);
+    return {
+      proof: rec.proof,
+      length,
+      readInto: (out, offset) => {
+        this.data.readInto(tx.startEntryIndex + index * SECTORS_PER_SEGMENT, length / SECTOR_SIZE, out, offset);
+        this.metrics?.downloadSegments.inc();
+        this.metrics?.downloadBytes.inc(length);
+      },
+    };
   }
 
   /** Flow segment (batch) `batch` if this node's shard holds it (debug methods). */

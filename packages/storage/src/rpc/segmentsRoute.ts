@@ -29,26 +29,33 @@ function serveSegments(store: LogStore, req: HttpRouteRequest): HttpRouteRespons
   const indices = indicesText.split(",").map(Number);
   if (indices.length > MAX_SEGMENTS_PER_REQUEST) return badRequest(`at most ${MAX_SEGMENTS_PER_REQUEST} segments per request`);
   const tx = store.getTx(Number(seqText));
-  const parts: Uint8Array[] = [];
-  for (const index of indices) {
-    const seg = tx && index < numSegments(tx.size) ? store.readSegment(tx, index) : undefined;
-    const meta = seg
+  // One allocation per response: frame heads and metas first, then each segment's data read straight into place.
+  const frames = indices.map((index) => {
+    const stored = tx && index < numSegments(tx.size) ? store.storedSegment(tx, index) : undefined;
+    const meta = stored
       ? {
           index,
           found: true,
-          root: bytesToHex(seg.root),
-          fileSize: seg.fileSize,
-          proof: fileProofToJSON(seg.proof),
-          length: seg.data.length,
+          root: bytesToHex(tx!.dataMerkleRoot),
+          fileSize: tx!.size,
+          proof: fileProofToJSON(stored.proof),
+          length: stored.length,
         }
       : { index, found: false };
-    const metaBytes = Buffer.from(JSON.stringify(meta), "utf8");
-    const head = Buffer.allocUnsafe(4);
-    head.writeUInt32BE(metaBytes.length, 0);
-    parts.push(head, metaBytes);
-    if (seg) parts.push(seg.data);
+    return { stored, meta: Buffer.from(JSON.stringify(meta), "utf8") };
+  });
+  const total = frames.reduce((n, f) => n + 4 + f.meta.length + (f.stored?.length ?? 0), 0);
+  const body = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (const f of frames) {
+    off = body.writeUInt32BE(f.meta.length, off);
+    off += f.meta.copy(body, off);
+    if (f.stored) {
+      f.stored.readInto(body, off);
+      off += f.stored.length;
+    }
   }
-  return { contentType: SEGMENTS_CONTENT_TYPE, body: Buffer.concat(parts) };
+  return { contentType: SEGMENTS_CONTENT_TYPE, body };
 }
 
 function badRequest(message: string): HttpRouteResponse {
