@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Address,
@@ -12,6 +12,7 @@ import {
   LMDBStore,
   type Logger,
   type Metrics,
+  tryAcquirePidLock,
   ZgError,
 } from "@zerog/core";
 import { readValidatorKeyFile } from "./consensus/blsKeys.js";
@@ -334,30 +335,11 @@ function loadOrCreateNodeKey(path: string): Uint8Array {
 
 /** One process per data directory: a second node on the same files would corrupt them. */
 function acquireLock(file: string, dataDir: string): void {
-  try {
-    const fd = openSync(file, "wx");
-    writeFileSync(fd, String(process.pid));
-    closeSync(fd);
-    return;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-  }
-  const pid = Number(readFileSync(file, "utf8"));
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+  const pid = tryAcquirePidLock(file);
+  if (pid !== null) {
     throw new NodeError(
       { code: NodeErrorCode.DATADIR_LOCKED, dataDir, pid },
       `data directory ${dataDir} is in use by process ${pid}; stop it or choose another --datadir`,
     );
-  }
-  // A stale lock from a killed process.
-  writeFileSync(file, String(process.pid));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

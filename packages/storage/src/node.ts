@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Address,
@@ -9,6 +9,7 @@ import {
   LMDBStore,
   type Logger,
   type Metrics,
+  tryAcquirePidLock,
 } from "@zerog/core";
 import { StorageError, StorageErrorCode } from "./errors.js";
 import { FlowDataStore } from "./flow/flowDataStore.js";
@@ -234,25 +235,10 @@ export class StorageNode {
 
 /** One node per data directory: a LOCK file with the pid, taken over when that process is gone. */
 function acquireLock(path: string, dataDir: string): void {
-  if (existsSync(path)) {
-    const pid = Number(readFileSync(path, "utf8").trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid))
-      throw new StorageError(
-        { code: StorageErrorCode.DATADIR_LOCKED, dataDir, pid },
-        `data directory ${dataDir} is in use by process ${pid}; stop it or use another --data-dir`,
-      );
-    rmSync(path, { force: true });
-  }
-  const fd = openSync(path, "wx");
-  writeSync(fd, String(process.pid));
-  closeSync(fd);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
+  const pid = tryAcquirePidLock(path);
+  if (pid !== null)
+    throw new StorageError(
+      { code: StorageErrorCode.DATADIR_LOCKED, dataDir, pid },
+      `data directory ${dataDir} is in use by process ${pid}; stop it or use another --data-dir`,
+    );
 }
