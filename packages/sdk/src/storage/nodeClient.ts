@@ -76,33 +76,44 @@ export class StorageNodeClient {
 
   /** One HTTP POST; the parsed body (see `parseRPCBody` for `place`). Throws `NODE_UNREACHABLE` when there is none. */
   private async post(method: string, body: string | Uint8Array, options: RequestOptions, place: Base64Place | null): Promise<unknown> {
+    const init = { method: "POST", headers: { "content-type": "application/json" }, body };
+    const res = await this.exchange(method, this.url, init, options);
+    // Bytes, not text: segment data is decoded from them without ever becoming a string (rpcBody.ts).
+    if (res.ok || res.bytes[0] === 0x7b || res.bytes[0] === 0x5b) {
+      try {
+        return parseRPCBody(res.bytes, this.fastParse ? place : null);
+      } catch (e) {
+        throw this.unreachable(method, describeFetchError(e), undefined, e);
+      }
+    }
+    const why = `HTTP ${res.status} ${new TextDecoder().decode(res.bytes.subarray(0, 200))}`.trim();
+    throw this.unreachable(method, why, res.status);
+  }
+
+  /** One HTTP request and its whole body, under the client's timeout; throws `NODE_UNREACHABLE` when there is none. */
+  private async exchange(
+    method: string,
+    url: string | URL,
+    init: RequestInit,
+    options: RequestOptions,
+  ): Promise<{ ok: boolean; status: number; contentType: string | null; bytes: Uint8Array }> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let failure: { why: string; status?: number; cause?: unknown };
     try {
-      const res = await this.fetchFn(this.url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-        signal,
-      });
-      // Bytes, not text: segment data is decoded from them without ever becoming a string (rpcBody.ts).
+      const res = await this.fetchFn(url, { ...init, signal });
       const bytes = new Uint8Array(await res.arrayBuffer());
-      if (res.ok || bytes[0] === 0x7b || bytes[0] === 0x5b) return parseRPCBody(bytes, this.fastParse ? place : null);
-      failure = { why: `HTTP ${res.status} ${new TextDecoder().decode(bytes.subarray(0, 200))}`.trim(), status: res.status };
+      return { ok: res.ok, status: res.status, contentType: res.headers.get("content-type"), bytes };
     } catch (e) {
       if (options.signal?.aborted) throw abortedError();
-      failure = { why: timeout.aborted ? `no answer within ${this.timeoutMs} ms` : describeFetchError(e), cause: e };
+      throw this.unreachable(method, timeout.aborted ? `no answer within ${this.timeoutMs} ms` : describeFetchError(e), undefined, e);
     }
-    throw new StorageClientError(
-      {
-        code: StorageClientErrorCode.NODE_UNREACHABLE,
-        url: this.url,
-        method,
-        ...(failure.status === undefined ? {} : { status: failure.status }),
-      },
-      `storage node ${this.url} did not answer ${method}: ${failure.why}; check that the node is running and the URL is right`,
-      { cause: failure.cause },
+  }
+
+  private unreachable(method: string, why: string, status?: number, cause?: unknown): StorageClientError {
+    return new StorageClientError(
+      { code: StorageClientErrorCode.NODE_UNREACHABLE, url: this.url, method, ...(status === undefined ? {} : { status }) },
+      `storage node ${this.url} did not answer ${method}: ${why}; check that the node is running and the URL is right`,
+      { cause },
     );
   }
 
@@ -231,28 +242,13 @@ export class StorageNodeClient {
       `zerog/v1/segments?txSeq=${txSeq}&indices=${indices.join(",")}`,
       this.url.endsWith("/") ? this.url : `${this.url}/`,
     );
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let bytes: Uint8Array;
-    try {
-      const res = await this.fetchFn(url, { method: "GET", signal });
-      if (res.status !== 200 || res.headers.get("content-type") !== SEGMENTS_CONTENT_TYPE) {
-        await res.arrayBuffer().catch(() => undefined);
-        this.binaryRefused = true;
-        return null;
-      }
-      bytes = new Uint8Array(await res.arrayBuffer());
-    } catch (e) {
-      if (options.signal?.aborted) throw abortedError();
-      const why = timeout.aborted ? `no answer within ${this.timeoutMs} ms` : describeFetchError(e);
-      throw new StorageClientError(
-        { code: StorageClientErrorCode.NODE_UNREACHABLE, url: this.url, method },
-        `storage node ${this.url} did not answer ${method}: ${why}; check that the node is running and the URL is right`,
-        { cause: e },
-      );
+    const res = await this.exchange(method, url, { method: "GET" }, options);
+    if (res.status !== 200 || res.contentType !== SEGMENTS_CONTENT_TYPE) {
+      this.binaryRefused = true;
+      return null;
     }
     return decodeSegmentFrames(
-      bytes,
+      res.bytes,
       indices,
       (r) => this.decodeSegment(method, r),
       (why) => this.badResponse(method, why),
