@@ -110,22 +110,28 @@ static inline void store64(uint8_t *p, uint64_t v) {
   P##ba, P##be, P##bi, P##bo, P##bu, P##ga, P##ge, P##gi, P##go, P##gu, P##ka, P##ke, P##ki, P##ko, P##ku, \
   P##ma, P##me, P##mi, P##mo, P##mu, P##sa, P##se, P##si, P##so, P##su
 
+/* The 25 lanes of a state array into the A-named locals and back (scalar and four-way permutations alike). */
+#define LOAD_LANES(st)                                                          \
+  Aba = st[0], Abe = st[1], Abi = st[2], Abo = st[3], Abu = st[4];              \
+  Aga = st[5], Age = st[6], Agi = st[7], Ago = st[8], Agu = st[9];              \
+  Aka = st[10], Ake = st[11], Aki = st[12], Ako = st[13], Aku = st[14];         \
+  Ama = st[15], Ame = st[16], Ami = st[17], Amo = st[18], Amu = st[19];         \
+  Asa = st[20], Ase = st[21], Asi = st[22], Aso = st[23], Asu = st[24]
+#define STORE_LANES(st)                                                         \
+  st[0] = Aba, st[1] = Abe, st[2] = Abi, st[3] = Abo, st[4] = Abu;              \
+  st[5] = Aga, st[6] = Age, st[7] = Agi, st[8] = Ago, st[9] = Agu;              \
+  st[10] = Aka, st[11] = Ake, st[12] = Aki, st[13] = Ako, st[14] = Aku;         \
+  st[15] = Ama, st[16] = Ame, st[17] = Ami, st[18] = Amo, st[19] = Amu;         \
+  st[20] = Asa, st[21] = Ase, st[22] = Asi, st[23] = Aso, st[24] = Asu
+
 static void keccak_f1600(uint64_t st[25]) {
   uint64_t LANES(A), LANES(E), Ca, Ce, Ci, Co, Cu, Da, De, Di, Do, Du, B0, B1, B2, B3, B4;
-  Aba = st[0], Abe = st[1], Abi = st[2], Abo = st[3], Abu = st[4];
-  Aga = st[5], Age = st[6], Agi = st[7], Ago = st[8], Agu = st[9];
-  Aka = st[10], Ake = st[11], Aki = st[12], Ako = st[13], Aku = st[14];
-  Ama = st[15], Ame = st[16], Ami = st[17], Amo = st[18], Amu = st[19];
-  Asa = st[20], Ase = st[21], Asi = st[22], Aso = st[23], Asu = st[24];
+  LOAD_LANES(st);
   for (int round = 0; round < 24; round += 2) {
     ROUND(A, E, RC[round]);
     ROUND(E, A, RC[round + 1]);
   }
-  st[0] = Aba, st[1] = Abe, st[2] = Abi, st[3] = Abo, st[4] = Abu;
-  st[5] = Aga, st[6] = Age, st[7] = Agi, st[8] = Ago, st[9] = Agu;
-  st[10] = Aka, st[11] = Ake, st[12] = Aki, st[13] = Ako, st[14] = Aku;
-  st[15] = Ama, st[16] = Ame, st[17] = Ami, st[18] = Amo, st[19] = Amu;
-  st[20] = Asa, st[21] = Ase, st[22] = Asi, st[23] = Aso, st[24] = Asu;
+  STORE_LANES(st);
 }
 
 static inline void squeeze32(const uint64_t st[25], uint8_t out[32]) {

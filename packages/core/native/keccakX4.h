@@ -5,22 +5,14 @@
 
 static __attribute__((target(X4_TARGET))) void X4(keccak_f1600)(v4 st[25]) {
   v4 LANES(A), LANES(E), Ca, Ce, Ci, Co, Cu, Da, De, Di, Do, Du, B0, B1, B2, B3, B4;
-  Aba = st[0], Abe = st[1], Abi = st[2], Abo = st[3], Abu = st[4];
-  Aga = st[5], Age = st[6], Agi = st[7], Ago = st[8], Agu = st[9];
-  Aka = st[10], Ake = st[11], Aki = st[12], Ako = st[13], Aku = st[14];
-  Ama = st[15], Ame = st[16], Ami = st[17], Amo = st[18], Amu = st[19];
-  Asa = st[20], Ase = st[21], Asi = st[22], Aso = st[23], Asu = st[24];
+  LOAD_LANES(st);
   for (int round = 0; round < 24; round += 2) {
     v4 rc0 = {RC[round], RC[round], RC[round], RC[round]};
     v4 rc1 = {RC[round + 1], RC[round + 1], RC[round + 1], RC[round + 1]};
     ROUND(A, E, rc0);
     ROUND(E, A, rc1);
   }
-  st[0] = Aba, st[1] = Abe, st[2] = Abi, st[3] = Abo, st[4] = Abu;
-  st[5] = Aga, st[6] = Age, st[7] = Agi, st[8] = Ago, st[9] = Agu;
-  st[10] = Aka, st[11] = Ake, st[12] = Aki, st[13] = Ako, st[14] = Aku;
-  st[15] = Ama, st[16] = Ame, st[17] = Ami, st[18] = Amo, st[19] = Amu;
-  st[20] = Asa, st[21] = Ase, st[22] = Asi, st[23] = Aso, st[24] = Asu;
+  STORE_LANES(st);
 }
 
 // Lane at byte `off` of four messages `stride` bytes apart.
