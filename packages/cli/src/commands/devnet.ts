@@ -138,18 +138,16 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
     await stopAll(1, `devnet failed to start: ${(e as Error).message}`);
     return;
   }
+  // In the order of `procs`: what the manifest says of each process besides its pid, data dir and log.
+  const described = [
+    ...nodes.map((n) => ({ name: n.name, dir: n.dir, role: n.role, rpc: n.rpc, ws: n.ws, p2p: n.p2p })),
+    ...storageNodes.map((s) => ({ name: s.name, dir: s.dir, role: "storage" as const, rpc: s.rpc })),
+  ];
   for (const [i, p] of procs.entries()) {
-    const n = nodes[i];
-    const s = storageNodes[i - nodes.length];
-    const name = n?.name ?? s!.name;
-    const nodeDir = n?.dir ?? s!.dir;
-    p.child.once(
-      "exit",
-      (code, signal) => void stopAll(1, `${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${join(nodeDir, "node.log")}`),
-    );
-    const common = { name, pid: p.child.pid!, dataDir: nodeDir, log: join(nodeDir, "node.log") };
-    if (n) manifest.nodes.push({ ...common, role: n.role, rpc: n.rpc, ws: n.ws, p2p: n.p2p });
-    else manifest.nodes.push({ ...common, role: "storage", rpc: s!.rpc });
+    const { dir, ...entry } = described[i]!;
+    const log = join(dir, "node.log");
+    p.child.once("exit", (code, signal) => void stopAll(1, `${entry.name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`));
+    manifest.nodes.push({ ...entry, pid: p.child.pid!, dataDir: dir, log });
   }
   manifest.rpcUrls = [main.rpc, ...nodes.slice(1).map((n) => n.rpc)];
   manifest.status = "running";
