@@ -3,7 +3,7 @@ import { toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { xorshiftBytes } from "../../../core/test/utils/xorshiftBytes.js";
 import { createBytesSource, createMemorySink, downloadFile, StorageClientError, StorageNodeClient } from "../../src/index.js";
-import { decodeSegmentFrames, SEGMENTS_CONTENT_TYPE } from "../../src/storage/nodeClient.js";
+import { decodeSegmentFrames, SEGMENTS_CONTENT_TYPE } from "../../src/storage/segmentFrames.js";
 import { readSegment } from "../../src/storage/segments.js";
 
 const SEGMENT = 262_144;
