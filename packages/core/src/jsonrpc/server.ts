@@ -206,6 +206,7 @@ export class JsonRpcServer {
     headers: OutgoingHttpHeaders,
   ): Promise<void> {
     const out = await route({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers });
+    if (out.onSent) res.once("finish", out.onSent);
     send(res, out.status ?? 200, { ...headers, "Content-Type": out.contentType ?? "text/plain; charset=utf-8", ...out.headers }, out.body);
   }
 

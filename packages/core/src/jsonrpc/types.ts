@@ -67,6 +67,11 @@ export interface HttpRouteResponse {
   contentType?: string;
   headers?: Record<string, string>;
   body: string | Uint8Array;
+  /**
+   * Called once the body has been handed to the kernel, so a handler may reuse its memory (a pool of response
+   * buffers); not called when the connection closes first (the memory is then left to the GC).
+   */
+  onSent?: () => void;
 }
 
 export type HttpRouteHandler = (req: HttpRouteRequest) => HttpRouteResponse | Promise<HttpRouteResponse>;

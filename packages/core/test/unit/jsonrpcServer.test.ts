@@ -1,7 +1,7 @@
 import { Agent, request } from "node:http";
 import { connect } from "node:net";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
 import {
   CoreError,
@@ -35,6 +35,7 @@ const server = new JsonRpcServer(
   },
 );
 let notified = 0;
+let sent = 0;
 
 beforeAll(async () => {
   server.register("eth_chainId", { params: [], handler: () => "0x2a" });
@@ -69,6 +70,7 @@ beforeAll(async () => {
       throw new CoreError({ code: CoreErrorCode.DB_ERROR, op: "get" });
     },
   });
+  server.addRoute("GET", "/pooled", () => ({ body: new Uint8Array(1 << 20).fill(7), onSent: () => void sent++ }));
   server.addRoute("GET", "/metrics", async () => {
     const m = await metrics.render();
     return { contentType: m.contentType, body: m.body };
@@ -251,6 +253,15 @@ describe("JsonRpcServer over HTTP", () => {
     expect(text).toContain('zg_rpc_requests_total{method="boom",status="internal"}');
     expect(text).toContain('zg_rpc_requests_total{method="unknown",status="error"}');
     expect(text).toContain('zg_rpc_request_seconds_count{method="eth_chainId"}');
+  });
+
+  it("tells a route when its body has been sent (so it may reuse the memory)", async () => {
+    const before = sent;
+    const res = await fetch(`${server.url}/pooled`);
+    expect((await res.arrayBuffer()).byteLength).toBe(1 << 20);
+    await vi.waitFor(() => expect(sent).toBe(before + 1)); // the server's write callback may run after the client's end
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent).toBe(before + 1); // once
   });
 
   it("refuses duplicate methods and routes", () => {

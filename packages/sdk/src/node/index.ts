@@ -1,8 +1,13 @@
 import { installNativeMerkleBackend } from "@zerog/core/native";
+import { setDefaultHttpExchange } from "../storage/httpExchange.js";
+import { nodeHttpExchange } from "./httpExchange.js";
 
 // In Node, hash segments with the native keccak addon (~10x hash-wasm) when it was built; the browser entry point keeps
 // hash-wasm. Installing is idempotent and self-checked against hash-wasm.
 installNativeMerkleBackend();
+// HTTP over node:http rather than undici's fetch: one copy of each body byte instead of three (httpExchange.ts).
+setDefaultHttpExchange(nodeHttpExchange);
 
-export { createFileSink, type FileSink } from "./fileSink.js";
+export { createFileSink, type FileSink, type FileSinkOptions } from "./fileSink.js";
 export { type FileSource, openFileSource } from "./fileSource.js";
+export { nodeHttpExchange } from "./httpExchange.js";

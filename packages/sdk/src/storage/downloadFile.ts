@@ -1,5 +1,6 @@
 import { numSegments, SEGMENT_SIZE } from "@zerog/core/merkle";
 import { type Hex, isHex } from "viem";
+import { type BufferLease, BufferPool } from "./bufferPool.js";
 import { abortedError, isTransientError, StorageClientError, StorageClientErrorCode } from "./errors.js";
 import { findFileNodes } from "./findFileNodes.js";
 import type { StorageNodeClient } from "./nodeClient.js";
@@ -21,9 +22,9 @@ export interface DownloadFileParameters {
   nodes: readonly (string | StorageNodeClient)[];
   /** Receives the file's bytes in order, each piece verified against the root before it is written. */
   sink: DataSink;
-  /** Requests in flight (default 3); memory is about concurrency × batchSize × 256 KiB (default 6 MiB). */
+  /** Requests in flight (default 4); memory is about (concurrency + 2) × batchSize × 256 KiB (default 12 MiB). */
   concurrency?: number;
-  /** Segments per request to one node, as a JSON-RPC batch (default 8). */
+  /** Segments per request to one node (default 8; zerog nodes serve up to 32, 0G's take them as a JSON-RPC batch). */
   batchSize?: number;
   /**
    * Hashes a segment for its check (default `segmentRoot` of `@zerog/core/merkle`). In Node, `segmentRootAsync` of
@@ -63,8 +64,12 @@ export async function downloadFile(params: DownloadFileParameters): Promise<Down
   const signal = params.signal ? AbortSignal.any([params.signal, stop.signal]) : stop.signal;
   const fetcher = new SegmentFetcher(root, size, params.retry ?? {}, signal, params.segmentRoot);
   const batchSize = Math.max(1, params.batchSize ?? 8);
-  const window = Math.max(1, params.concurrency ?? 3) * batchSize;
+  const concurrency = Math.max(1, params.concurrency ?? 4);
+  const window = concurrency * batchSize;
   const { batches, batchOf } = planBatches(holders, batchSize);
+  // A batch's response memory goes back to the pool once the sink has taken all of its segments.
+  const pool = new BufferPool(concurrency + 2, batchSize * SEGMENT_SIZE + FRAME_HEADROOM);
+  const leases: { lease: BufferLease; left: number }[] = [];
   const inflight = new Map<number, Promise<Uint8Array>>();
   let next = 0;
   let bytesDone = 0;
@@ -75,7 +80,9 @@ export async function downloadFile(params: DownloadFileParameters): Promise<Down
       // holding segment i), so at most about `window` segments are held at once.
       for (; next < batches.length && (next <= batchOf[i]! || batches[next]!.last < i + window); next++) {
         const { node, indices } = batches[next]!;
-        const answers = fetcher.tryBatch(node, indices);
+        const lease = pool.lease();
+        leases[next] = { lease, left: indices.length };
+        const answers = fetcher.tryBatch(node, indices, lease.allocate);
         indices.forEach((index, k) => {
           const p = fetcher.fetch(index, holders[index]!, { node, answer: answers.then((a) => a[k]!) });
           p.catch(() => {}); // awaited in order below; this only marks an early rejection as handled
@@ -85,6 +92,8 @@ export async function downloadFile(params: DownloadFileParameters): Promise<Down
       const bytes = await inflight.get(i)!;
       inflight.delete(i);
       await params.sink.write(bytes);
+      const batch = leases[batchOf[i]!]!;
+      if (--batch.left === 0) batch.lease.release();
       bytesDone += bytes.length;
       params.onProgress?.({ bytesDone, bytesTotal: size, segmentsDone: i + 1, segmentsTotal: total });
     }
@@ -118,6 +127,9 @@ export function planBatches(
   return { batches, batchOf };
 }
 
+/** Room for the frame heads and proofs of a batch over its data (a proof is under 4 KiB). */
+const FRAME_HEADROOM = 64 << 10;
+
 type TryResult = { ok: true; bytes: Uint8Array } | { ok: false; reason: string; transient: boolean };
 
 /** Fetches segments from their holders, verifying them; fails over on missing, bad or unreachable copies. */
@@ -137,11 +149,11 @@ class SegmentFetcher {
   }
 
   /** Segments `indices` from `node` in one request, each checked; never rejects but on abort. */
-  async tryBatch(node: PlacedNode, indices: readonly number[]): Promise<TryResult[]> {
+  async tryBatch(node: PlacedNode, indices: readonly number[], allocate?: (size: number) => Uint8Array): Promise<TryResult[]> {
     if (this.signal.aborted) throw abortedError();
     let answers: Awaited<ReturnType<StorageNodeClient["downloadSegmentsWithProofByTxSeq"]>>;
     try {
-      answers = await node.client.downloadSegmentsWithProofByTxSeq(node.txSeq, indices, { signal: this.signal });
+      answers = await node.client.downloadSegmentsWithProofByTxSeq(node.txSeq, indices, { signal: this.signal, allocate });
       this.sick.delete(node.client);
     } catch (e) {
       if (this.signal.aborted) throw abortedError();

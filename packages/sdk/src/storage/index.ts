@@ -3,6 +3,14 @@ export { createBlobSource, createBytesSource, createMemorySink } from "./dataSou
 export { type DownloadFileParameters, type DownloadFileReturnType, type DownloadProgress, downloadFile } from "./downloadFile.js";
 export { isTransientError, StorageClientError, StorageClientErrorCode, type StorageClientErrorType } from "./errors.js";
 export { type GetFileInfoParameters, type GetFileInfoReturnType, getFileInfo, type NodeFileInfo } from "./getFileInfo.js";
+export {
+  fetchExchange,
+  getDefaultHttpExchange,
+  type HttpExchange,
+  type HttpExchangeRequest,
+  type HttpExchangeResponse,
+  setDefaultHttpExchange,
+} from "./httpExchange.js";
 export { type RequestOptions, StorageNodeClient, type StorageNodeClientOptions } from "./nodeClient.js";
 export type { RetryOptions } from "./retry.js";
 export { getSubmissionFee, type SubmitFileParameters, type SubmitFileReturnType, submitFile } from "./submitFile.js";

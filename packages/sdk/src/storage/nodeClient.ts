@@ -2,6 +2,13 @@ import { type FileProof, fileProofFromJSON, fileProofToJSON } from "@zerog/core/
 import { type Hex, isHex } from "viem";
 import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import { abortedError, StorageClientError, StorageClientErrorCode } from "./errors.js";
+import {
+  fetchExchange,
+  getDefaultHttpExchange,
+  type HttpExchange,
+  type HttpExchangeRequest,
+  type HttpExchangeResponse,
+} from "./httpExchange.js";
 import { type Base64Place, parseRPCBody } from "./rpcBody.js";
 import { decodeSegmentFrames, SEGMENTS_CONTENT_TYPE } from "./segmentFrames.js";
 import type { FileInfo, NodeStatus, SegmentWithProof, SegmentWithProofJSON, ShardConfig } from "./types.js";
@@ -10,8 +17,10 @@ import { encodeSegmentsRequest } from "./uploadBody.js";
 export interface StorageNodeClientOptions {
   /** Per-request timeout (default 60 s: a batch of segments can be several MiB). */
   timeoutMs?: number;
-  /** A `fetch` to use instead of the global one. */
+  /** A `fetch` to use instead of the global one (ignored when `exchange` is given). */
   fetch?: typeof fetch;
+  /** How to make HTTP requests (default `getDefaultHttpExchange()`: `fetch`, or `node:http` after `@zerog/sdk/node`). */
+  exchange?: HttpExchange;
   /**
    * Decode segment data straight from the response bytes (`parseRPCBody`) instead of JSON.parse + base64 of the text.
    * Default: on where there is no Node `Buffer` (browsers). In Node 20 it measured slower end to end: its CPU is lower
@@ -24,13 +33,15 @@ const hasNodeBuffer = typeof (globalThis as { Buffer?: unknown }).Buffer === "fu
 
 export interface RequestOptions {
   signal?: AbortSignal | undefined;
+  /** Memory for the response body (see `HttpExchangeRequest.allocate`); segments returned may live in it. */
+  allocate?: ((size: number) => Uint8Array) | undefined;
 }
 
 /** JSON-RPC 2.0 client for one storage node's `zgs_` namespace (0G's shapes, reference §3). */
 export class StorageNodeClient {
   readonly url: string;
   private readonly timeoutMs: number;
-  private readonly fetchFn: typeof fetch;
+  private readonly exchangeFn: HttpExchange;
   private readonly fastParse: boolean;
   private nextId = 1;
   /** The node answered a batch with one error (no batches, or a lower limit): ask one segment per request. */
@@ -56,7 +67,7 @@ export class StorageNodeClient {
     }
     this.url = url;
     this.timeoutMs = options.timeoutMs ?? 60_000;
-    this.fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.exchangeFn = options.exchange ?? (options.fetch ? fetchExchange(options.fetch) : getDefaultHttpExchange());
     this.fastParse = options.fastParse ?? !hasNodeBuffer;
   }
 
@@ -77,8 +88,8 @@ export class StorageNodeClient {
 
   /** One HTTP POST; the parsed body (see `parseRPCBody` for `place`). Throws `NODE_UNREACHABLE` when there is none. */
   private async post(method: string, body: string | Uint8Array, options: RequestOptions, place: Base64Place | null): Promise<unknown> {
-    const init = { method: "POST", headers: { "content-type": "application/json" }, body };
-    const res = await this.exchange(method, this.url, init, options);
+    const init = { method: "POST", headers: { "content-type": "application/json" }, body } as const;
+    const res = await this.exchange(method, new URL(this.url), init, options);
     // Bytes, not text: segment data is decoded from them without ever becoming a string (rpcBody.ts).
     if (res.ok || res.bytes[0] === 0x7b || res.bytes[0] === 0x5b) {
       try {
@@ -94,16 +105,15 @@ export class StorageNodeClient {
   /** One HTTP request and its whole body, under the client's timeout; throws `NODE_UNREACHABLE` when there is none. */
   private async exchange(
     method: string,
-    url: string | URL,
-    init: RequestInit,
+    url: URL,
+    init: Omit<HttpExchangeRequest, "url" | "signal">,
     options: RequestOptions,
-  ): Promise<{ ok: boolean; status: number; contentType: string | null; bytes: Uint8Array }> {
+  ): Promise<HttpExchangeResponse & { ok: boolean }> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     try {
-      const res = await this.fetchFn(url, { ...init, signal });
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      return { ok: res.ok, status: res.status, contentType: res.headers.get("content-type"), bytes };
+      const res = await this.exchangeFn({ ...init, url, signal, ...(options.allocate ? { allocate: options.allocate } : {}) });
+      return { ...res, ok: res.status >= 200 && res.status < 300 };
     } catch (e) {
       if (options.signal?.aborted) throw abortedError();
       throw this.unreachable(method, timeout.aborted ? `no answer within ${this.timeoutMs} ms` : describeFetchError(e), undefined, e);

@@ -63,5 +63,9 @@ export interface DataSource {
 
 /** Where downloaded, verified bytes go, in order. */
 export interface DataSink {
+  /**
+   * Takes the next bytes. The memory is the downloader's again once this returns (or its promise resolves): copy what
+   * is kept beyond that, as `createMemorySink` does (like Go's `io.Writer`, which must not retain its slice).
+   */
   write(bytes: Uint8Array): Promise<void> | void;
 }

@@ -18,10 +18,35 @@ export const MAX_SEGMENTS_PER_REQUEST = 32;
  * clients fall back to JSON-RPC on any other answer.
  */
 export function registerSegmentsRoute(server: JsonRpcServer, store: LogStore): void {
-  server.addRoute("GET", SEGMENTS_ROUTE, (req) => serveSegments(store, req));
+  const pool = new ResponsePool();
+  server.addRoute("GET", SEGMENTS_ROUTE, (req) => serveSegments(store, pool, req));
 }
 
-function serveSegments(store: LogStore, req: HttpRouteRequest): HttpRouteResponse {
+/**
+ * Response buffers reused once sent. A fresh multi-MiB buffer per response made V8 count it as external memory and run
+ * a full mark-compact of the node's heap every few responses: half the node's CPU while serving downloads.
+ */
+class ResponsePool {
+  private readonly free: Buffer[] = [];
+  private freeBytes = 0;
+
+  constructor(private readonly maxBytes = 32 << 20) {}
+
+  take(size: number): { bytes: Buffer; release: () => void } {
+    const k = this.free.findIndex((b) => b.length >= size);
+    const whole = k < 0 ? Buffer.allocUnsafeSlow(Math.max(size, 1 << 20)) : this.free.splice(k, 1)[0]!;
+    if (k >= 0) this.freeBytes -= whole.length;
+    return { bytes: whole.subarray(0, size), release: () => this.give(whole) };
+  }
+
+  private give(whole: Buffer): void {
+    if (this.freeBytes + whole.length > this.maxBytes) return;
+    this.free.push(whole);
+    this.freeBytes += whole.length;
+  }
+}
+
+function serveSegments(store: LogStore, pool: ResponsePool, req: HttpRouteRequest): HttpRouteResponse {
   const seqText = req.query.get("txSeq") ?? "";
   const indicesText = req.query.get("indices") ?? "";
   if (!/^\d{1,15}$/.test(seqText)) return badRequest("txSeq must be a tx sequence number");
@@ -45,7 +70,7 @@ function serveSegments(store: LogStore, req: HttpRouteRequest): HttpRouteRespons
     return { stored, meta: Buffer.from(JSON.stringify(meta), "utf8") };
   });
   const total = frames.reduce((n, f) => n + 4 + f.meta.length + (f.stored?.length ?? 0), 0);
-  const body = Buffer.allocUnsafe(total);
+  const { bytes: body, release } = pool.take(total);
   let off = 0;
   for (const f of frames) {
     off = body.writeUInt32BE(f.meta.length, off);
@@ -55,7 +80,7 @@ function serveSegments(store: LogStore, req: HttpRouteRequest): HttpRouteRespons
       off += f.stored.length;
     }
   }
-  return { contentType: SEGMENTS_CONTENT_TYPE, body };
+  return { contentType: SEGMENTS_CONTENT_TYPE, body, onSent: release };
 }
 
 function badRequest(message: string): HttpRouteResponse {

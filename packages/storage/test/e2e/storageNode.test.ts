@@ -82,18 +82,27 @@ describe("zg storage node", () => {
     expect(flowRoot).toMatch(/^0x[0-9a-f]{64}$/);
     expect(flowLength).toBeGreaterThan(fin.tx.startEntryIndex);
     // zerog's binary segments route: the same segments and proofs as frames, missing ones marked, bad queries 400.
-    const res = await fetch(`${node.url}/zerog/v1/segments?txSeq=${seq}&indices=3,1,9`);
-    expect(res.headers.get("content-type")).toBe("application/vnd.zerog.segments");
-    const body = new Uint8Array(await res.arrayBuffer());
-    const frames: { meta: Record<string, unknown>; data: Uint8Array }[] = [];
-    for (let off = 0; off < body.length; ) {
-      const metaLength = new DataView(body.buffer, body.byteOffset).getUint32(off);
-      const meta = JSON.parse(Buffer.from(body.subarray(off + 4, off + 4 + metaLength)).toString()) as Record<string, unknown>;
-      const length = meta.found ? (meta.length as number) : 0;
-      frames.push({ meta, data: body.subarray(off + 4 + metaLength, off + 4 + metaLength + length) });
-      off += 4 + metaLength + length;
-    }
+    const framesOf = async (query: string) => {
+      const res = await fetch(`${node.url}/zerog/v1/segments?${query}`);
+      expect(res.headers.get("content-type")).toBe("application/vnd.zerog.segments");
+      const body = new Uint8Array(await res.arrayBuffer());
+      const out: { meta: Record<string, unknown>; data: Uint8Array }[] = [];
+      for (let off = 0; off < body.length; ) {
+        const metaLength = new DataView(body.buffer, body.byteOffset).getUint32(off);
+        const meta = JSON.parse(Buffer.from(body.subarray(off + 4, off + 4 + metaLength)).toString()) as Record<string, unknown>;
+        const length = meta.found ? (meta.length as number) : 0;
+        out.push({ meta, data: body.subarray(off + 4 + metaLength, off + 4 + metaLength + length) });
+        off += 4 + metaLength + length;
+      }
+      return out;
+    };
+    const frames = await framesOf(`txSeq=${seq}&indices=3,1,9`);
     expect(frames.map((f) => f.meta.index)).toEqual([3, 1, 9]);
+    // The node reuses response memory once a response is sent: many requests at once each still get their own data.
+    const at = Array.from({ length: 24 }, (_, k) => [(k * 5) % segs.length, (k * 3 + 1) % segs.length]);
+    const answers = await Promise.all(at.map((ix) => framesOf(`txSeq=${seq}&indices=${ix.join(",")}`)));
+    for (const [k, fs] of answers.entries())
+      for (const [j, f] of fs.entries()) expect(Buffer.from(f.data).toString("base64")).toBe(segs[at[k]![j]!]!.data);
     for (const [k, i] of [3, 1].entries()) {
       expect(frames[k]!.meta).toMatchObject({ found: true, root: segs[i]!.root, fileSize: file.data.length, proof: segs[i]!.proof });
       expect(Buffer.from(frames[k]!.data).toString("base64")).toBe(segs[i]!.data);
