@@ -23,7 +23,7 @@ export function createMemorySink(): DataSink & { bytes(): Uint8Array } {
   let total = 0;
   return {
     write(b) {
-      parts.push(b.slice());
+      parts.push(new Uint8Array(b)); // a copy even of a Buffer (whose slice() is a view): the downloader reuses `b`
       total += b.length;
     },
     bytes() {

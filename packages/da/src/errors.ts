@@ -1,0 +1,23 @@
+import { ZgError } from "@zerog/core";
+
+export enum DaErrorCode {
+  /** A blob is empty or larger than `MAX_BLOB_BYTES`. */
+  BLOB_SIZE = "DA_BLOB_SIZE",
+  /** Rows or cells that cannot be a blob's encoding (non-canonical field element, bad length prefix, non-zero padding). */
+  BAD_ENCODING = "DA_BAD_ENCODING",
+  /** Fewer than half of a row's cells, or cells of the wrong size or index. */
+  CANNOT_RECOVER = "DA_CANNOT_RECOVER",
+  /** The KZG trusted setup could not be loaded. */
+  TRUSTED_SETUP = "DA_TRUSTED_SETUP",
+  /** An encoder worker failed or the pool was closed. */
+  ENCODER_UNAVAILABLE = "DA_ENCODER_UNAVAILABLE",
+}
+
+export type DaErrorType =
+  | { code: DaErrorCode.BLOB_SIZE; size: number; max: number }
+  | { code: DaErrorCode.BAD_ENCODING; detail: string }
+  | { code: DaErrorCode.CANNOT_RECOVER; row: number; detail: string }
+  | { code: DaErrorCode.TRUSTED_SETUP; detail: string }
+  | { code: DaErrorCode.ENCODER_UNAVAILABLE; detail: string };
+
+export class DaError extends ZgError<DaErrorType> {}
