@@ -17,8 +17,8 @@ port.on("message", ({ id, row }: { id: number; row: Uint8Array }) => {
     const r = encodeRow(row);
     const cells = new Uint8Array(CELLS_PER_ROW * BYTES_PER_CELL);
     const proofs = new Uint8Array(CELLS_PER_ROW * BYTES_PER_PROOF);
-    r.cells.forEach((c, k) => cells.set(c, k * BYTES_PER_CELL));
-    r.proofs.forEach((p, k) => proofs.set(p, k * BYTES_PER_PROOF));
+    for (const [k, c] of r.cells.entries()) cells.set(c, k * BYTES_PER_CELL);
+    for (const [k, p] of r.proofs.entries()) proofs.set(p, k * BYTES_PER_PROOF);
     port.postMessage({ id, commitment: r.commitment, cells, proofs }, [cells.buffer, proofs.buffer]);
   } catch (e) {
     port.postMessage({ id, error: (e as Error).message });
