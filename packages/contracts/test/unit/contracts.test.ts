@@ -249,10 +249,14 @@ describe("build", () => {
     const outDir = join(dir, "generated");
     const args = [buildScript, "--contracts", join(dir, "contracts"), "--out", outDir];
     const first = await run(process.execPath, args);
-    expect(first.stdout).toMatch(/compiled FixedPrice, Flow, StorageReward, TestEvents, TestEventsChild, TestEventsEphemeral, TestToken/);
+    expect(first.stdout).toMatch(
+      /compiled BLS12381, BLSTest, FixedPrice, Flow, StorageReward, TestEvents, TestEventsChild, TestEventsEphemeral, TestToken/,
+    );
     const before = await snapshot(outDir);
     expect(before.map((s) => s.f)).toEqual([
       ".build-stamp.json",
+      "BLS12381.ts",
+      "BLSTest.ts",
       "FixedPrice.ts",
       "Flow.ts",
       "StorageReward.ts",
