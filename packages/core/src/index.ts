@@ -62,6 +62,7 @@ export { RawJSON } from "./jsonrpc/rawJSON.js";
 export { defaultJsonRpcServerOptions, JsonRpcServer, type JsonRpcServerDeps, type JsonRpcServerOptions } from "./jsonrpc/server.js";
 export type {
   HttpRouteHandler,
+  HttpRouteOptions,
   HttpRouteRequest,
   HttpRouteResponse,
   JsonRpcId,

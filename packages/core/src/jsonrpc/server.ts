@@ -9,7 +9,7 @@ import type { ParamSchema } from "./params.js";
 import { drainRest, readBody } from "./readBody.js";
 import { createRpcMetrics, type RpcMetrics } from "./rpcMetrics.js";
 import { SocketTracker } from "./socketTracker.js";
-import type { HttpRouteHandler, MethodDefinition } from "./types.js";
+import type { HttpRouteHandler, HttpRouteOptions, MethodDefinition } from "./types.js";
 import { WsEndpoint } from "./wsEndpoint.js";
 
 export interface JsonRpcServerOptions {
@@ -51,13 +51,15 @@ const STOP_GRACE_MS = 5000;
 const DISCARD_MS = 1000;
 const DISCARD_BYTES = 16 * 1024 * 1024;
 
+const EMPTY_BODY = new Uint8Array(0);
+
 /** JSON-RPC 2.0 over HTTP and WebSocket on one port, plus `/health` and extra HTTP routes. */
 export class JsonRpcServer {
   readonly options: JsonRpcServerOptions;
   private readonly logger: Logger;
   private readonly metrics: RpcMetrics | null;
   private readonly dispatcher: RpcDispatcher;
-  private readonly routes = new Map<string, HttpRouteHandler>();
+  private readonly routes = new Map<string, { handler: HttpRouteHandler; maxBodyBytes: number }>();
   private readonly signal: AbortSignal | undefined;
   private readonly sockets = new SocketTracker();
   private http: Server | null = null;
@@ -87,12 +89,12 @@ export class JsonRpcServer {
     return this.dispatcher.methods();
   }
 
-  /** An extra plain-HTTP endpoint, e.g. `addRoute("GET", "/metrics", ...)`. */
-  addRoute(method: string, path: string, handler: HttpRouteHandler): void {
+  /** An extra plain-HTTP endpoint, e.g. `addRoute("GET", "/metrics", ...)`; with `maxBodyBytes` it gets the body. */
+  addRoute(method: string, path: string, handler: HttpRouteHandler, options: HttpRouteOptions = {}): void {
     const key = `${method.toUpperCase()} ${path}`;
     if (this.routes.has(key))
       throw new JsonRpcServerError({ code: JsonRpcErrorCode.ALREADY_REGISTERED, name: key }, `route ${key} is already registered`);
-    this.routes.set(key, handler);
+    this.routes.set(key, { handler, maxBodyBytes: options.maxBodyBytes ?? 0 });
   }
 
   get port(): number {
@@ -199,13 +201,25 @@ export class JsonRpcServer {
   }
 
   private async serveRoute(
-    route: HttpRouteHandler,
+    route: { handler: HttpRouteHandler; maxBodyBytes: number },
     req: IncomingMessage,
     url: URL,
     res: ServerResponse,
     headers: OutgoingHttpHeaders,
   ): Promise<void> {
-    const out = await route({ method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers });
+    let body: Uint8Array = EMPTY_BODY;
+    if (route.maxBodyBytes > 0) {
+      const read = await readBody(req, route.maxBodyBytes);
+      if (read.kind === "aborted") return;
+      if (read.kind === "tooLarge") {
+        await drainRest(req, DISCARD_BYTES, DISCARD_MS);
+        send(res, 413, { ...headers, Connection: "close" }, `request body too large (limit ${route.maxBodyBytes} bytes)\n`);
+        return;
+      }
+      body = read.body;
+    }
+    const request = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers, body };
+    const out = await route.handler(request);
     if (out.onSent) res.once("finish", out.onSent);
     send(res, out.status ?? 200, { ...headers, "Content-Type": out.contentType ?? "text/plain; charset=utf-8", ...out.headers }, out.body);
   }

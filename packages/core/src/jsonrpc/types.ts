@@ -58,6 +58,13 @@ export interface HttpRouteRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** The request body, read in full for routes registered with `maxBodyBytes` (empty otherwise). */
+  body: Uint8Array;
+}
+
+export interface HttpRouteOptions {
+  /** Read request bodies up to this many bytes (larger: 413 before the handler runs). Default 0: no body. */
+  maxBodyBytes?: number;
 }
 
 export interface HttpRouteResponse {

@@ -70,6 +70,10 @@ beforeAll(async () => {
       throw new CoreError({ code: CoreErrorCode.DB_ERROR, op: "get" });
     },
   });
+  server.addRoute("POST", "/upload", (r) => ({ body: `${r.body.length}:${Buffer.from(r.body.subarray(0, 3)).toString()}` }), {
+    maxBodyBytes: 1000,
+  });
+  server.addRoute("POST", "/nobody", (r) => ({ body: String(r.body.length) }));
   server.addRoute("GET", "/pooled", () => ({ body: new Uint8Array(1 << 20).fill(7), onSent: () => void sent++ }));
   server.addRoute("GET", "/metrics", async () => {
     const m = await metrics.render();
@@ -253,6 +257,15 @@ describe("JsonRpcServer over HTTP", () => {
     expect(text).toContain('zg_rpc_requests_total{method="boom",status="internal"}');
     expect(text).toContain('zg_rpc_requests_total{method="unknown",status="error"}');
     expect(text).toContain('zg_rpc_request_seconds_count{method="eth_chainId"}');
+  });
+
+  it("gives a route its request body up to its limit, 413 past it, and none unless asked", async () => {
+    const up = (path: string, body: string) => fetch(`${server.url}${path}`, { method: "POST", body });
+    expect(await (await up("/upload", "abcdef")).text()).toBe("6:abc");
+    const big = await up("/upload", "x".repeat(1001));
+    expect(big.status).toBe(413);
+    expect(await big.text()).toMatch(/too large \(limit 1000 bytes\)/);
+    expect(await (await up("/nobody", "abc")).text()).toBe("0");
   });
 
   it("tells a route when its body has been sent (so it may reuse the memory)", async () => {
