@@ -11,6 +11,14 @@ export enum DaErrorCode {
   TRUSTED_SETUP = "DA_TRUSTED_SETUP",
   /** An encoder worker failed or the pool was closed. */
   ENCODER_UNAVAILABLE = "DA_ENCODER_UNAVAILABLE",
+  /** A request's bytes are not what the protocol says (frames, sizes, fields). */
+  BAD_REQUEST = "DA_BAD_REQUEST",
+  /** A signer refuses to sign a blob (not uploaded, not its slots, cells that do not verify, …). */
+  SIGN_REJECTED = "DA_SIGN_REJECTED",
+  /** Too many requests of this kind at once: retry later. */
+  BUSY = "DA_BUSY",
+  /** The blob, or the asked part of it, is not stored here. */
+  NOT_FOUND = "DA_NOT_FOUND",
 }
 
 export type DaErrorType =
@@ -18,6 +26,10 @@ export type DaErrorType =
   | { code: DaErrorCode.BAD_ENCODING; detail: string }
   | { code: DaErrorCode.CANNOT_RECOVER; row: number; detail: string }
   | { code: DaErrorCode.TRUSTED_SETUP; detail: string }
-  | { code: DaErrorCode.ENCODER_UNAVAILABLE; detail: string };
+  | { code: DaErrorCode.ENCODER_UNAVAILABLE; detail: string }
+  | { code: DaErrorCode.BAD_REQUEST; detail: string }
+  | { code: DaErrorCode.SIGN_REJECTED; reason: string }
+  | { code: DaErrorCode.NOT_FOUND; what: string }
+  | { code: DaErrorCode.BUSY; limit: number };
 
 export class DaError extends ZgError<DaErrorType> {}

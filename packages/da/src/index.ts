@@ -15,3 +15,15 @@ export { DEFAULT_KZG_PRECOMPUTE, type KZG, loadKZG } from "./encoder/kzg.js";
 export { blobToRows, checkBlobSize, rowCount, rowsToBlob } from "./encoder/layout.js";
 export * from "./encoder/params.js";
 export { DaError, DaErrorCode, type DaErrorType } from "./errors.js";
+export { type BlobColumns, CELL_WITH_PROOF_BYTES, decodeBlobColumns, encodeBlobColumns } from "./signer/blobColumns.js";
+export { blobKey, CellStore } from "./signer/cellStore.js";
+export { checkSignRequest, type SignerChainView, slotsOf } from "./signer/checkSignRequest.js";
+export { blobSignMessage, commitmentsHashOf } from "./signer/message.js";
+export { type DASignerKey, daSignerKeyFromSecret, daSignerKeyFromSeed, signWithDASignerKey } from "./signer/signerKey.js";
+export {
+  BLOB_COLUMNS_CONTENT_TYPE,
+  MAX_SIGN_REQUEST_BYTES,
+  registerSignerRoutes,
+  SIGNER_ROUTES,
+  type SignerRoutesDeps,
+} from "./signer/signerRoutes.js";
