@@ -15,6 +15,12 @@ export enum DaErrorCode {
   BAD_REQUEST = "DA_BAD_REQUEST",
   /** A signer refuses to sign a blob (not uploaded, not its slots, cells that do not verify, …). */
   SIGN_REJECTED = "DA_SIGN_REJECTED",
+  /** A signer could not be reached (network, timeout). */
+  SIGNER_UNREACHABLE = "DA_SIGNER_UNREACHABLE",
+  /** A signer answered with an error or something unusable. */
+  SIGNER_REFUSED = "DA_SIGNER_REFUSED",
+  /** Too few verified columns to rebuild the blob, or the rebuilt blob does not match its data root. */
+  UNAVAILABLE = "DA_UNAVAILABLE",
   /** Too many requests of this kind at once: retry later. */
   BUSY = "DA_BUSY",
   /** The blob, or the asked part of it, is not stored here. */
@@ -30,6 +36,9 @@ export type DaErrorType =
   | { code: DaErrorCode.BAD_REQUEST; detail: string }
   | { code: DaErrorCode.SIGN_REJECTED; reason: string }
   | { code: DaErrorCode.NOT_FOUND; what: string }
-  | { code: DaErrorCode.BUSY; limit: number };
+  | { code: DaErrorCode.BUSY; limit: number }
+  | { code: DaErrorCode.SIGNER_UNREACHABLE; url: string }
+  | { code: DaErrorCode.SIGNER_REFUSED; url: string; status: number; signerCode: string }
+  | { code: DaErrorCode.UNAVAILABLE; detail: string };
 
 export class DaError extends ZgError<DaErrorType> {}

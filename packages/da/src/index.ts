@@ -1,3 +1,14 @@
+export { aggregateQuorumSignatures, type QuorumAggregate, SIGNED_SLOTS_NEEDED, type SignerSignature } from "./client/aggregate.js";
+export { type RetrieveBlobParameters, type RetrieveBlobReturnType, retrieveBlob } from "./client/retrieveBlob.js";
+export {
+  type SampleBlobParameters,
+  type SampleBlobReturnType,
+  type SampleResult,
+  sampleBlob,
+  samplesFor,
+  samplingFailureBound,
+} from "./client/sampleBlob.js";
+export { type BlobRef, SignerClient } from "./client/signerClient.js";
 export { dataRootOf } from "./encoder/dataRoot.js";
 export {
   type CellWithProof,
