@@ -9,6 +9,10 @@ export {
   samplingFailureBound,
 } from "./client/sampleBlob.js";
 export { type BlobRef, SignerClient } from "./client/signerClient.js";
+export type { BlobRecord, BlobStage, BlobStatus, SignedTx } from "./disperser/blobRecord.js";
+export { statusOf } from "./disperser/blobRecord.js";
+export { Disperser, type DisperserDeps, type DisperserOptions, defaultDisperserOptions } from "./disperser/disperser.js";
+export type { CommitRootSubmission, DisperserChain, ReceiptInfo, RegisteredSigner } from "./disperser/disperserChain.js";
 export { dataRootOf } from "./encoder/dataRoot.js";
 export {
   type CellWithProof,
