@@ -15,10 +15,10 @@ export enum DaErrorCode {
   BAD_REQUEST = "DA_BAD_REQUEST",
   /** A signer refuses to sign a blob (not uploaded, not its slots, cells that do not verify, …). */
   SIGN_REJECTED = "DA_SIGN_REJECTED",
-  /** A signer could not be reached (network, timeout). */
-  SIGNER_UNREACHABLE = "DA_SIGNER_UNREACHABLE",
-  /** A signer answered with an error or something unusable. */
-  SIGNER_REFUSED = "DA_SIGNER_REFUSED",
+  /** A DA node (signer or disperser) could not be reached (network, timeout). */
+  NODE_UNREACHABLE = "DA_NODE_UNREACHABLE",
+  /** A DA node answered with an error or something unusable. */
+  NODE_REFUSED = "DA_NODE_REFUSED",
   /** Too few verified columns to rebuild the blob, or the rebuilt blob does not match its data root. */
   UNAVAILABLE = "DA_UNAVAILABLE",
   /** Too many requests of this kind at once: retry later. */
@@ -37,8 +37,8 @@ export type DaErrorType =
   | { code: DaErrorCode.SIGN_REJECTED; reason: string }
   | { code: DaErrorCode.NOT_FOUND; what: string }
   | { code: DaErrorCode.BUSY; limit: number }
-  | { code: DaErrorCode.SIGNER_UNREACHABLE; url: string }
-  | { code: DaErrorCode.SIGNER_REFUSED; url: string; status: number; signerCode: string }
+  | { code: DaErrorCode.NODE_UNREACHABLE; url: string }
+  | { code: DaErrorCode.NODE_REFUSED; url: string; status: number; nodeCode: string }
   | { code: DaErrorCode.UNAVAILABLE; detail: string };
 
 export class DaError extends ZgError<DaErrorType> {}

@@ -1,4 +1,5 @@
 export { aggregateQuorumSignatures, type QuorumAggregate, SIGNED_SLOTS_NEEDED, type SignerSignature } from "./client/aggregate.js";
+export { type BlobStatusReply, DisperserClient } from "./client/disperserClient.js";
 export { type RetrieveBlobParameters, type RetrieveBlobReturnType, retrieveBlob } from "./client/retrieveBlob.js";
 export {
   type SampleBlobParameters,
@@ -13,6 +14,7 @@ export type { BlobRecord, BlobStage, BlobStatus, SignedTx } from "./disperser/bl
 export { statusOf } from "./disperser/blobRecord.js";
 export { Disperser, type DisperserDeps, type DisperserOptions, defaultDisperserOptions } from "./disperser/disperser.js";
 export type { CommitRootSubmission, DisperserChain, ReceiptInfo, RegisteredSigner } from "./disperser/disperserChain.js";
+export { DISPERSER_ROUTES, registerDisperserRoutes } from "./disperser/disperserRoutes.js";
 export { dataRootOf } from "./encoder/dataRoot.js";
 export {
   type CellWithProof,

@@ -66,14 +66,14 @@ export class SignerClient {
       return await fetch(new URL(path, this.url), { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     } catch (e) {
       throw new DaError(
-        { code: DaErrorCode.SIGNER_UNREACHABLE, url: this.url },
+        { code: DaErrorCode.NODE_UNREACHABLE, url: this.url },
         `DA signer ${this.url} did not answer ${path.split("?")[0]}: ${timeout.aborted ? `no answer within ${this.timeoutMs} ms` : (e as Error).message}`,
         { cause: e },
       );
     }
   }
 
-  /** A JSON answer; a signer's `{error}` (or any non-2xx) becomes `SIGNER_REFUSED` with its code and message. */
+  /** A JSON answer; a signer's `{error}` (or any non-2xx) becomes `NODE_REFUSED` with its code and message. */
   private async json(res: Response): Promise<unknown> {
     const text = await res.text();
     let body: unknown;
@@ -87,7 +87,7 @@ export class SignerClient {
       const code = typeof error?.code === "string" ? error.code : `HTTP_${res.status}`;
       const message = typeof error?.message === "string" ? error.message : text.slice(0, 200);
       throw new DaError(
-        { code: DaErrorCode.SIGNER_REFUSED, url: this.url, status: res.status, signerCode: code },
+        { code: DaErrorCode.NODE_REFUSED, url: this.url, status: res.status, nodeCode: code },
         `DA signer ${this.url}: ${message}`,
       );
     }
@@ -96,7 +96,7 @@ export class SignerClient {
 
   private bad(detail: string): DaError {
     return new DaError(
-      { code: DaErrorCode.SIGNER_REFUSED, url: this.url, status: 0, signerCode: "BAD_RESPONSE" },
+      { code: DaErrorCode.NODE_REFUSED, url: this.url, status: 0, nodeCode: "BAD_RESPONSE" },
       `DA signer ${this.url}: ${detail}`,
     );
   }

@@ -9,9 +9,11 @@ import {
   DaErrorCode,
   Disperser,
   type DisperserChain,
+  DisperserClient,
   daSignerKeyFromSeed,
   encodeBlob,
   type ReceiptInfo,
+  registerDisperserRoutes,
   registerSignerRoutes,
   type SignedTx,
 } from "../../src/index.js";
@@ -165,6 +167,31 @@ describe("Disperser", () => {
       await b.stop();
     }
   }, 60_000);
+
+  it("serves DisperseBlob, GetBlobStatus and RetrieveBlob over HTTP", async () => {
+    const d = new Disperser(opts, { db: new MemoryStore(), chain, encoder, logger: createSilentLogger() });
+    const server = new JsonRpcServer({ host: "127.0.0.1", port: 0 }, { logger: createSilentLogger() });
+    registerDisperserRoutes(server, d);
+    await server.start();
+    d.start();
+    try {
+      const client = new DisperserClient(server.url);
+      const data = bytes(70_000, 13);
+      const { requestId, status } = await client.disperseBlob(data);
+      expect(status).toBe("PROCESSING");
+      await vi.waitFor(async () => expect((await client.getBlobStatus(requestId)).status).toBe("FINALIZED"), { timeout: 20_000 });
+      const reply = await client.getBlobStatus(requestId);
+      expect(reply.info).toMatchObject({ epoch: 1, quorumId: 0, signedSlots: 128 });
+      expect(reply.info!.dataRoot).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(Buffer.from(await client.retrieveBlob(requestId)).equals(Buffer.from(data))).toBe(true);
+      expect(await client.getBlobStatus("unknown-id")).toEqual({ status: "NOT_FOUND" });
+      await expect(client.disperseBlob(new Uint8Array(0))).rejects.toThrow(/1 to 16777216 bytes/);
+      await expect(client.retrieveBlob("unknown-id")).rejects.toThrow(/no blob has the id/);
+    } finally {
+      await d.stop();
+      await server.stop();
+    }
+  }, 30_000);
 
   it("fails a blob whose quorum cannot sign 2/3 of its slots, saying why; refuses bad input; unknown ids are NOT_FOUND", async () => {
     chain.down = new Set(addresses.slice(0, 2));
