@@ -1,8 +1,36 @@
 import { ContractsError, ContractsErrorCode } from "./errors.js";
 import * as generated from "./generated/index.js";
 
+export {
+  DA_SYSTEM_CONTRACTS,
+  type DAGenesisDeployment,
+  type DAGenesisParams,
+  type DAGenesisSigner,
+  type DASystemContractName,
+  DEVNET_DA_PARAMS,
+  daBallotSeed,
+  daEpochRegistrationMessage,
+  daGenesisDeployments,
+  daGenesisSigner,
+  daRegistrationMessage,
+  type G1Point,
+  type G2Point,
+  g1PointFromBytes,
+  g1PointToBytes,
+  g2PointFromBytes,
+  g2PointToBytes,
+} from "./da.js";
 export { ContractsError, ContractsErrorCode, type ContractsErrorType } from "./errors.js";
 export {
+  daEntranceAbi,
+  daEntranceBytecode,
+  daEntranceDeployedBytecode,
+  daRegistryAbi,
+  daRegistryBytecode,
+  daRegistryDeployedBytecode,
+  daSignersAbi,
+  daSignersBytecode,
+  daSignersDeployedBytecode,
   fixedPriceAbi,
   fixedPriceBytecode,
   fixedPriceDeployedBytecode,
@@ -69,6 +97,24 @@ export const contracts = {
     abi: generated.storageRewardAbi,
     bytecode: generated.storageRewardBytecode,
     deployedBytecode: generated.storageRewardDeployedBytecode,
+  },
+  /** DA signers, epochs and quorums, 0G's precompile as a contract (genesis: `DA_SYSTEM_CONTRACTS.DASigners`). */
+  DASigners: {
+    abi: generated.daSignersAbi,
+    bytecode: generated.daSignersBytecode,
+    deployedBytecode: generated.daSignersDeployedBytecode,
+  },
+  /** DA staking gate in front of `DASigners`. */
+  DARegistry: {
+    abi: generated.daRegistryAbi,
+    bytecode: generated.daRegistryBytecode,
+    deployedBytecode: generated.daRegistryDeployedBytecode,
+  },
+  /** DA blob submission and verified erasure commitments. */
+  DAEntrance: {
+    abi: generated.daEntranceAbi,
+    bytecode: generated.daEntranceBytecode,
+    deployedBytecode: generated.daEntranceDeployedBytecode,
   },
 } as const satisfies Record<string, ContractArtifact>;
 

@@ -250,13 +250,16 @@ describe("build", () => {
     const args = [buildScript, "--contracts", join(dir, "contracts"), "--out", outDir];
     const first = await run(process.execPath, args);
     expect(first.stdout).toMatch(
-      /compiled BLS12381, BLSTest, FixedPrice, Flow, StorageReward, TestEvents, TestEventsChild, TestEventsEphemeral, TestToken/,
+      /compiled BLS12381, BLSTest, DAEntrance, DARegistry, DASigners, FixedPrice, Flow, StorageReward, TestEvents, TestEventsChild, TestEventsEphemeral, TestToken/,
     );
     const before = await snapshot(outDir);
     expect(before.map((s) => s.f)).toEqual([
       ".build-stamp.json",
       "BLS12381.ts",
       "BLSTest.ts",
+      "DAEntrance.ts",
+      "DARegistry.ts",
+      "DASigners.ts",
       "FixedPrice.ts",
       "Flow.ts",
       "StorageReward.ts",
