@@ -92,6 +92,11 @@ contract DAEntrance {
         }
     }
 
+    /// Whether `submitOriginalData` assigned this data root to (epoch, quorumId): what a signer checks before signing.
+    function dataUploaded(bytes32 dataRoot, uint256 epoch, uint256 quorumId) external view returns (bool) {
+        return status[blobKey(dataRoot, epoch, quorumId)] != 0;
+    }
+
     function commitmentExists(bytes32 dataRoot, uint256 epoch, uint256 quorumId) external view returns (bool) {
         return status[blobKey(dataRoot, epoch, quorumId)] == VERIFIED;
     }

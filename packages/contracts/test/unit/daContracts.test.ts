@@ -531,6 +531,9 @@ describe("DAEntrance", () => {
   it("submitVerifiedCommitRoots accepts a real aggregate of ≥ 2/3 of the slots and emits ErasureCommitmentVerified", async () => {
     const dataRoot = root();
     const q = (await upload([dataRoot])).events[0]!.quorumId as bigint;
+    expect(await h.view(daEntranceAbi, DAEntrance, "dataUploaded", [dataRoot, 0n, q])).toBe(true);
+    expect(await h.view(daEntranceAbi, DAEntrance, "dataUploaded", [dataRoot, 0n, (q + 1n) % 4n])).toBe(false);
+    expect(await h.view(daEntranceAbi, DAEntrance, "commitmentExists", [dataRoot, 0n, q])).toBe(false);
     const { enough } = await split(q);
     const s = await submission(dataRoot, 0n, q, enough);
     const r = await h.send(daEntranceAbi, user, DAEntrance, "submitVerifiedCommitRoots", [[s]]);
