@@ -21,6 +21,8 @@ export enum DaErrorCode {
   NODE_REFUSED = "DA_NODE_REFUSED",
   /** Too few verified columns to rebuild the blob, or the rebuilt blob does not match its data root. */
   UNAVAILABLE = "DA_UNAVAILABLE",
+  /** Another process holds the data directory. */
+  DATADIR_LOCKED = "DA_DATADIR_LOCKED",
   /** Too many requests of this kind at once: retry later. */
   BUSY = "DA_BUSY",
   /** The blob, or the asked part of it, is not stored here. */
@@ -39,6 +41,7 @@ export type DaErrorType =
   | { code: DaErrorCode.BUSY; limit: number }
   | { code: DaErrorCode.NODE_UNREACHABLE; url: string }
   | { code: DaErrorCode.NODE_REFUSED; url: string; status: number; nodeCode: string }
-  | { code: DaErrorCode.UNAVAILABLE; detail: string };
+  | { code: DaErrorCode.UNAVAILABLE; detail: string }
+  | { code: DaErrorCode.DATADIR_LOCKED; dataDir: string; pid: number };
 
 export class DaError extends ZgError<DaErrorType> {}

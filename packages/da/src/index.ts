@@ -1,3 +1,4 @@
+export { type DAContracts, RpcDAChain, type RpcDAChainOptions } from "./chain/rpcDAChain.js";
 export { aggregateQuorumSignatures, type QuorumAggregate, SIGNED_SLOTS_NEEDED, type SignerSignature } from "./client/aggregate.js";
 export { type BlobStatusReply, DisperserClient } from "./client/disperserClient.js";
 export { type RetrieveBlobParameters, type RetrieveBlobReturnType, retrieveBlob } from "./client/retrieveBlob.js";
@@ -14,6 +15,7 @@ export type { BlobRecord, BlobStage, BlobStatus, SignedTx } from "./disperser/bl
 export { statusOf } from "./disperser/blobRecord.js";
 export { Disperser, type DisperserDeps, type DisperserOptions, defaultDisperserOptions } from "./disperser/disperser.js";
 export type { CommitRootSubmission, DisperserChain, ReceiptInfo, RegisteredSigner } from "./disperser/disperserChain.js";
+export { DisperserNode, type DisperserNodeOptions, defaultDisperserNodeOptions } from "./disperser/disperserNode.js";
 export { DISPERSER_ROUTES, registerDisperserRoutes } from "./disperser/disperserRoutes.js";
 export { dataRootOf } from "./encoder/dataRoot.js";
 export {
@@ -37,6 +39,7 @@ export { blobKey, CellStore } from "./signer/cellStore.js";
 export { checkSignRequest, type SignerChainView, slotsOf } from "./signer/checkSignRequest.js";
 export { blobSignMessage, commitmentsHashOf } from "./signer/message.js";
 export { type DASignerKey, daSignerKeyFromSecret, daSignerKeyFromSeed, signWithDASignerKey } from "./signer/signerKey.js";
+export { DASignerNode, type DASignerNodeOptions, defaultDASignerNodeOptions } from "./signer/signerNode.js";
 export {
   BLOB_COLUMNS_CONTENT_TYPE,
   MAX_SIGN_REQUEST_BYTES,

@@ -122,7 +122,7 @@ export class Disperser {
     if (rec.stage !== "confirmed" && rec.stage !== "finalized")
       throw new DaError({ code: DaErrorCode.NOT_FOUND, what: `blob ${id}` }, `blob ${id} is ${statusOf(rec.stage)}, not confirmed yet`);
     const ref = { dataRoot: hexToBytes(rec.dataRoot!), epoch: rec.epoch!, quorumId: rec.quorumId! };
-    const quorum = await this.deps.chain.quorum(ref.epoch, ref.quorumId);
+    const quorum = await this.quorumOf(ref.epoch, ref.quorumId);
     const signers = await this.deps.chain.signers([...new Set(quorum)]);
     return (await retrieveBlob({ ref, signers: signers.map((s) => this.client(s.url)), ...(signal ? { signal } : {}) })).data;
   }
@@ -195,7 +195,7 @@ export class Disperser {
     const blob = await this.encodedBlob(rec);
     const ref = { dataRoot: blob.dataRoot, epoch: rec.epoch!, quorumId: rec.quorumId! };
     const commitments = blob.rows.map((r) => r.commitment);
-    const quorum = await chain.quorum(ref.epoch, ref.quorumId);
+    const quorum = await this.quorumOf(ref.epoch, ref.quorumId);
     const signers = await chain.signers([...new Set(quorum)]);
     const answers = await Promise.all(
       signers.map(async (s) => {
@@ -236,6 +236,13 @@ export class Disperser {
     }
     const confirmTx = await chain.signConfirm({ ...ref, commitmentsHash, bitmap: agg.bitmap, signature: agg.signature });
     await this.save(rec, { stage: "confirmSigned", confirmTx, signedSlots: agg.signedSlots, signers: agg.signers });
+  }
+
+  private async quorumOf(epoch: number, quorumId: number): Promise<readonly string[]> {
+    const quorum = await this.deps.chain.quorum(epoch, quorumId);
+    if (!quorum)
+      throw new DaError({ code: DaErrorCode.NOT_FOUND, what: "quorum" }, `the chain has no quorum ${quorumId} in epoch ${epoch}`);
+    return quorum;
   }
 
   private async finalizeConfirmed(): Promise<void> {

@@ -43,8 +43,8 @@ export interface DisperserChain {
   send(tx: SignedTx): Promise<void>;
   /** The receipt, or null while the transaction is not mined. */
   receipt(hash: `0x${string}`, dataRoot: Uint8Array): Promise<ReceiptInfo | null>;
-  /** The owners of the quorum's 128 slots, lower-case. */
-  quorum(epoch: number, quorumId: number): Promise<string[]>;
+  /** The owners of the quorum's 128 slots, lower-case; null if there is no such quorum. */
+  quorum(epoch: number, quorumId: number): Promise<readonly string[] | null>;
   signers(addresses: readonly string[]): Promise<RegisteredSigner[]>;
   /** The highest block that is final. */
   finalizedBlock(): Promise<number>;

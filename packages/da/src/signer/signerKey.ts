@@ -32,7 +32,7 @@ export function daSignerKeyFromSeed(seed: Uint8Array): DASignerKey {
   return daSignerKeyFromSecret(SecretKey.fromKeygen(seed).toBytes());
 }
 
-/** The compressed (96-byte) signature of `message`. */
-export function signWithDASignerKey(key: DASignerKey, message: Uint8Array): Uint8Array {
-  return SecretKey.fromBytes(key.secretKey).sign(message).toBytes(true);
+/** The signature of `message`: compressed (96 bytes), or uncompressed (192, as the contracts take it). */
+export function signWithDASignerKey(key: DASignerKey, message: Uint8Array, compressed = true): Uint8Array {
+  return SecretKey.fromBytes(key.secretKey).sign(message).toBytes(compressed);
 }

@@ -49,7 +49,7 @@ beforeAll(async () => {
   blob = encodeBlob(data);
   uploaded.add(bytesToHex(blob.dataRoot));
   for (const [i, address] of addresses.entries()) {
-    const server = new JsonRpcServer({ host: "127.0.0.1", port: 0 }, { logger: createSilentLogger() });
+    const server = new JsonRpcServer({ host: "127.0.0.1", port: 0 }, { logger: createSilentLogger(), metrics: null });
     registerSignerRoutes(server, {
       store: new CellStore(memories[i]!),
       chain: { quorum: async (e, q) => (e === 1 && q === 0 ? quorum : null), dataUploaded: async (root) => uploaded.has(bytesToHex(root)) },

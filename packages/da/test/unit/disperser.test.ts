@@ -96,7 +96,7 @@ let chain: FakeChain;
 beforeAll(async () => {
   chain = new FakeChain();
   for (const [i, address] of addresses.entries()) {
-    const server = new JsonRpcServer({ host: "127.0.0.1", port: 0 }, { logger: createSilentLogger() });
+    const server = new JsonRpcServer({ host: "127.0.0.1", port: 0 }, { logger: createSilentLogger(), metrics: null });
     registerSignerRoutes(server, {
       store: new CellStore(new MemoryStore()),
       chain: {
@@ -170,7 +170,7 @@ describe("Disperser", () => {
 
   it("serves DisperseBlob, GetBlobStatus and RetrieveBlob over HTTP", async () => {
     const d = new Disperser(opts, { db: new MemoryStore(), chain, encoder, logger: createSilentLogger() });
-    const server = new JsonRpcServer({ host: "127.0.0.1", port: 0 }, { logger: createSilentLogger() });
+    const server = new JsonRpcServer({ host: "127.0.0.1", port: 0 }, { logger: createSilentLogger(), metrics: null });
     registerDisperserRoutes(server, d);
     await server.start();
     d.start();

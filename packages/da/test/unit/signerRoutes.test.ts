@@ -56,7 +56,7 @@ const sign = (b: BlobColumns | Uint8Array) => post("/v1/sign", b instanceof Uint
 beforeAll(async () => {
   encoded = encodeBlob(new Uint8Array(150_000).map((_, i) => (i * 7) & 0xff)); // 2 rows
   uploaded.add(`${bytesToHex(encoded.dataRoot)}/3/0`);
-  server = new JsonRpcServer({ host: "127.0.0.1", port: 0 }, { logger: createSilentLogger() });
+  server = new JsonRpcServer({ host: "127.0.0.1", port: 0 }, { logger: createSilentLogger(), metrics: null });
   registerSignerRoutes(server, { store, chain, key, address: ME, logger: createSilentLogger(), maxOngoingSigns: 1 });
   await server.start();
 }, 60_000);
