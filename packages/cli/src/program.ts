@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerDACommands } from "./commands/da.js";
 import { registerDevnetCommand } from "./commands/devnet.js";
 import { registerGenesisCommands } from "./commands/genesis.js";
 import { registerKeysCommands } from "./commands/keys.js";
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   const storage = program.command("storage").description("0G Storage: run a storage node; upload, download and inspect files");
   registerStorageCommands(storage);
   registerStorageNodeCommand(storage);
+  registerDACommands(program);
   return program;
 }
