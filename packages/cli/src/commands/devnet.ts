@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { intArg, readJsonFile } from "../config.js";
+import { type PlannedDAProcess, planDA } from "../devnet/daLayout.js";
 import { checkExistingGenesis, devnetValidatorKeys, planDevnet, planStorageNodes } from "../devnet/layout.js";
 import { type DevnetManifest, writeManifest } from "../devnet/manifest.js";
 import { type RunningProcess, spawnNode, stopProcess, waitReady } from "../devnet/supervisor.js";
@@ -22,6 +23,9 @@ export interface DevnetFlags {
   "storage.nodes": number;
   "storage.shards": number;
   "storage.port": number;
+  "da.signers": number;
+  "da.port": number;
+  "da.disperserPort": number;
   logLevel: string;
 }
 
@@ -57,24 +61,32 @@ export function registerDevnetCommand(program: Command): void {
       intArg("--storage.port", 1, 65535),
       5678,
     )
+    .option(
+      "--da.signers <n>",
+      "0G DA signers, registered in the genesis epoch of a new devnet, and a disperser (0: none)",
+      intArg("--da.signers", 0, 20),
+      4,
+    )
+    .option("--da.port <port>", "HTTP port of da-signer-0; the others use the next ports", intArg("--da.port", 1, 65535), 34000)
+    .option("--da.disperser-port <port>", "HTTP port of the DA disperser", intArg("--da.disperser-port", 1, 65535), 51001)
     .option("--log-level <level>", "log level of the nodes", "info")
     .action(async (flags: DevnetFlags) => {
-      await runDevnet(flags);
+      await runDevnet(
+        flags,
+        program.commands.some((c) => c.name() === "da"),
+      );
     });
 }
 
-async function runDevnet(f: DevnetFlags): Promise<void> {
+/** `daCommand`: whether this build has `zg da` to run the DA processes with (it came after DA genesis support). */
+async function runDevnet(f: DevnetFlags, daCommand: boolean): Promise<void> {
   const dir = resolve(f.datadir, "devnet");
   if (f.reset) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const genesisPath = join(dir, "genesis.json");
-  checkExistingGenesis(genesisPath, f.validators, f["storage.nodes"] > 0);
-  if (!existsSync(genesisPath)) {
-    const validators = devnetValidatorKeys(dir, f.validators);
-    const genesis = await buildDevGenesis({ chainId: f.chainId, mnemonic: f.mnemonic, accounts: f.accounts, balance: 10_000n, validators });
-    writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`);
-  }
-  const chainId = Number((readJsonFile(genesisPath, "genesis") as { chainId: number }).chainId);
+  checkExistingGenesis(genesisPath, f.validators, f["storage.nodes"] > 0, f["da.signers"] > 0);
+  const fresh = !existsSync(genesisPath);
+  const chainId = fresh ? f.chainId : Number((readJsonFile(genesisPath, "genesis") as { chainId: number }).chainId);
   const accounts = deriveAccounts(f.mnemonic, f.accounts).map(({ address, privateKey }) => ({ address, privateKey }));
   const nodes = planDevnet(dir, {
     validators: f.validators,
@@ -85,6 +97,33 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
     logLevel: f.logLevel,
   });
   const main = nodes[0]!;
+  // Signer keys first: a new genesis registers them (their epoch-0 signatures commit to its chain id).
+  const daPlan = planDA(dir, {
+    signers: f["da.signers"],
+    host: f["rpc.host"],
+    port: f["da.port"],
+    disperserPort: f["da.disperserPort"],
+    chainRpc: main.rpc,
+    chainId,
+    mnemonic: f.mnemonic,
+    logLevel: f.logLevel,
+  });
+  if (fresh) {
+    const validators = devnetValidatorKeys(dir, f.validators);
+    const genesis = await buildDevGenesis({
+      chainId,
+      mnemonic: f.mnemonic,
+      accounts: f.accounts,
+      balance: 10_000n,
+      validators,
+      // Deployed even without signer processes, so every devnet has the DA contracts.
+      da: { signers: daPlan.genesisSigners },
+      extraAccounts: daPlan.accounts,
+    });
+    writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`);
+  }
+  if (daPlan.signers.length > 0 && !daCommand) console.warn("this build has no `zg da` command: DA signers and disperser not started");
+  const da = daCommand ? daPlan : { ...daPlan, signers: [], disperser: null };
   const storageNodes = planStorageNodes(dir, {
     nodes: f["storage.nodes"],
     shards: f["storage.shards"],
@@ -127,13 +166,20 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   }
   try {
     await Promise.all(procs.map((p) => waitReady(p, 60_000)));
-    // Storage nodes read the chain (system contracts, Submit logs), so they start once it answers.
+    // Storage nodes and DA signers read the chain (system contracts, logs), so they start once it answers.
     for (const s of storageNodes) {
       procs.push(
         spawnNode({ name: s.name, args: s.args, logFile: join(s.dir, "node.log"), readyUrl: s.rpc, readyMethod: "zgs_getStatus" }),
       );
     }
+    for (const s of da.signers) procs.push(spawnDA(s));
     await Promise.all(procs.slice(nodes.length).map((p) => waitReady(p, 60_000)));
+    // The disperser sends each blob to the signers of its quorum, so it starts once they answer.
+    if (da.disperser) {
+      const p = spawnDA(da.disperser);
+      procs.push(p);
+      await waitReady(p, 60_000);
+    }
   } catch (e) {
     await stopAll(1, `devnet failed to start: ${(e as Error).message}`);
     return;
@@ -142,6 +188,7 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   const described = [
     ...nodes.map((n) => ({ name: n.name, dir: n.dir, role: n.role, rpc: n.rpc, ws: n.ws, p2p: n.p2p })),
     ...storageNodes.map((s) => ({ name: s.name, dir: s.dir, role: "storage" as const, rpc: s.rpc })),
+    ...[...da.signers, ...(da.disperser ? [da.disperser] : [])].map((s) => ({ name: s.name, dir: s.dir, role: s.role, rpc: s.rpc })),
   ];
   for (const [i, p] of procs.entries()) {
     const { dir, ...entry } = described[i]!;
@@ -155,6 +202,17 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   printBanner(manifest, manifestPath);
 }
 
+function spawnDA(p: PlannedDAProcess): RunningProcess {
+  return spawnNode({
+    name: p.name,
+    args: p.args,
+    logFile: join(p.dir, "node.log"),
+    readyUrl: p.rpc,
+    readyPath: p.readyPath,
+    readyStatus: p.readyStatus,
+  });
+}
+
 function printBanner(m: DevnetManifest, manifestPath: string): void {
   const lines = [
     "",
@@ -162,13 +220,15 @@ function printBanner(m: DevnetManifest, manifestPath: string): void {
     `  chain id   ${m.chainId}`,
     `  JSON-RPC   ${m.rpcUrls[0]}  (WebSocket ${m.wsUrls[0]})`,
     ...m.nodes.filter((n) => n.role === "storage").map((n) => `  storage    ${n.rpc}  (${n.name}, zgs_ JSON-RPC)`),
+    ...m.nodes.filter((n) => n.role === "da-signer").map((n) => `  DA signer  ${n.rpc}  (${n.name})`),
+    ...m.nodes.filter((n) => n.role === "da-disperser").map((n) => `  DA disperser ${n.rpc}`),
     `  manifest   ${manifestPath}`,
     "",
     "Funded accounts (10,000 ZG each):",
     ...m.accounts.map((a, i) => `  (${i}) ${a.address}  key ${a.privateKey}`),
     "",
     "Nodes:",
-    ...m.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.role.padEnd(10)} pid ${String(n.pid).padEnd(7)} ${n.rpc}  log ${n.log}`),
+    ...m.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.role.padEnd(12)} pid ${String(n.pid).padEnd(7)} ${n.rpc}  log ${n.log}`),
     "",
     "Press Ctrl-C to stop.",
   ];

@@ -1,7 +1,15 @@
 import { writeFileSync } from "node:fs";
 import { deployGenesisContracts, GENESIS_DEFAULTS, genesisToJSON, parseGenesis } from "@zerog/chain";
-import { DEVNET_STORAGE_PARAMS, type StorageGenesisParams, storageGenesisDeployments } from "@zerog/contracts";
-import { bytesToHex } from "@zerog/core";
+import {
+  type DAGenesisParams,
+  type DAGenesisSigner,
+  DEVNET_DA_PARAMS,
+  DEVNET_STORAGE_PARAMS,
+  daGenesisDeployments,
+  type StorageGenesisParams,
+  storageGenesisDeployments,
+} from "@zerog/contracts";
+import { bytesToHex, isAddress, toChecksumAddress } from "@zerog/core";
 import type { Command } from "commander";
 import { CliError, CliErrorCode, intArg } from "../config.js";
 import { deriveAccounts, TEST_MNEMONIC } from "../mnemonic.js";
@@ -17,17 +25,34 @@ export interface DevGenesisParams {
   validators?: { publicKey: string; power: string; name: string; proofOfPossession: string }[];
   /** 0G Storage contract parameters; default `DEVNET_STORAGE_PARAMS`. */
   storage?: StorageGenesisParams;
+  /**
+   * 0G DA contracts (`DASigners`, `DARegistry`, `DAEntrance`) with these epoch-0 signers, whose ballot seeds must sign
+   * this genesis' `chainId`; none: no DA contracts.
+   */
+  da?: { params?: DAGenesisParams; signers: DAGenesisSigner[] };
+  /** More addresses funded with `balance` (the devnet's DA signer and disperser accounts). */
+  extraAccounts?: string[];
 }
 
 /**
  * A development genesis funding the first accounts of a mnemonic, with the 0G Storage system contracts (`Flow`,
- * `FixedPrice`, `StorageReward` at `STORAGE_SYSTEM_CONTRACTS`) deployed: their constructors run in an EVM here and
- * the resulting code and storage go into `alloc`; `systemContracts` lists them for `zg_systemContracts`.
+ * `FixedPrice`, `StorageReward` at `STORAGE_SYSTEM_CONTRACTS`) and, when asked, the 0G DA ones (`DA_SYSTEM_CONTRACTS`)
+ * deployed: their constructors run in an EVM here and the resulting code and storage go into `alloc`;
+ * `systemContracts` lists them for `zg_systemContracts`.
  */
 export async function buildDevGenesis(p: DevGenesisParams): Promise<Record<string, unknown>> {
   const alloc: Record<string, unknown> = {};
-  for (const a of deriveAccounts(p.mnemonic, p.accounts)) alloc[a.address] = { balance: `0x${(p.balance * 10n ** 18n).toString(16)}` };
-  const deployments = storageGenesisDeployments(p.storage ?? DEVNET_STORAGE_PARAMS);
+  const balance = `0x${(p.balance * 10n ** 18n).toString(16)}`;
+  for (const a of deriveAccounts(p.mnemonic, p.accounts)) alloc[a.address] = { balance };
+  for (const a of p.extraAccounts ?? []) {
+    if (!isAddress(a)) throw new CliError({ code: CliErrorCode.BAD_ARGUMENT, detail: "extraAccounts" }, `${a} is not an address`);
+    alloc[toChecksumAddress(a)] = { balance };
+  }
+  // One EVM for both sets: their addresses (0x…5000-5002, 0x…1000-1002) are disjoint.
+  const deployments: { name: string; address: `0x${string}`; initCode: `0x${string}` }[] = [
+    ...storageGenesisDeployments(p.storage ?? DEVNET_STORAGE_PARAMS),
+    ...(p.da ? daGenesisDeployments(p.da.params ?? DEVNET_DA_PARAMS, p.da.signers) : []),
+  ];
   const deployed = await deployGenesisContracts(deployments, { chainId: BigInt(p.chainId) });
   const systemContracts: Record<string, string> = {};
   for (const d of deployments) {

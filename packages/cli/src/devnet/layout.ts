@@ -110,14 +110,23 @@ export function planDevnet(dir: string, p: DevnetPlan): PlannedNode[] {
   });
 }
 
-/** Refuses to reuse a devnet created with another number of validators. */
-export function checkExistingGenesis(genesisPath: string, validators: number, storage = false): void {
+/**
+ * Refuses to reuse a devnet created with another number of validators, or without the system contracts of the
+ * storage (`storage`) or DA (`da`) processes asked for.
+ */
+export function checkExistingGenesis(genesisPath: string, validators: number, storage = false, da = false): void {
   if (!existsSync(genesisPath)) return;
   const g = readJsonFile(genesisPath, "genesis") as { validators?: unknown[]; systemContracts?: Record<string, unknown> };
   if (storage && typeof g.systemContracts?.Flow !== "string") {
     throw new CliError(
       { code: CliErrorCode.BAD_ARGUMENT, detail: "storage" },
       `the devnet in ${genesisPath} predates 0G Storage (no Flow contract in its genesis); add --reset to start a new one, or --storage.nodes 0`,
+    );
+  }
+  if (da && typeof g.systemContracts?.DASigners !== "string") {
+    throw new CliError(
+      { code: CliErrorCode.BAD_ARGUMENT, detail: "da" },
+      `the devnet in ${genesisPath} predates 0G DA (no DASigners contract in its genesis); add --reset to start a new one, or --da.signers 0`,
     );
   }
   const have = Array.isArray(g.validators) ? g.validators.length : 0;

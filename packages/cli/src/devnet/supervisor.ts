@@ -10,6 +10,10 @@ export interface ProcessSpec {
   readyUrl: string;
   /** The method that must answer there (default `eth_chainId`). */
   readyMethod?: string;
+  /** Probe with a plain `GET readyUrl + readyPath` instead of JSON-RPC (HTTP APIs such as the DA nodes'). */
+  readyPath?: string;
+  /** With `readyPath`: the statuses that mean ready (default 200). */
+  readyStatus?: number[];
 }
 
 export interface RunningProcess {
@@ -44,19 +48,29 @@ export async function waitReady(p: RunningProcess, timeoutMs: number): Promise<v
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${p.spec.name} ${exited}:\n${tail(p.spec.logFile, 20)}`);
     try {
-      const res = await fetch(p.spec.readyUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: p.spec.readyMethod ?? "eth_chainId", params: [] }),
-        signal: AbortSignal.timeout(1000),
-      });
-      if (res.ok) return;
+      if (await probe(p.spec)) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${p.spec.name} did not answer on ${p.spec.readyUrl} within ${timeoutMs} ms:\n${tail(p.spec.logFile, 20)}`);
+}
+
+async function probe(spec: ProcessSpec): Promise<boolean> {
+  if (spec.readyPath !== undefined) {
+    const res = await fetch(`${spec.readyUrl}${spec.readyPath}`, { signal: AbortSignal.timeout(1000) });
+    await res.body?.cancel();
+    return (spec.readyStatus ?? [200]).includes(res.status);
+  }
+  const res = await fetch(spec.readyUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: spec.readyMethod ?? "eth_chainId", params: [] }),
+    signal: AbortSignal.timeout(1000),
+  });
+  await res.body?.cancel();
+  return res.ok;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`. */
