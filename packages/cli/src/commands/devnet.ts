@@ -71,15 +71,11 @@ export function registerDevnetCommand(program: Command): void {
     .option("--da.disperser-port <port>", "HTTP port of the DA disperser", intArg("--da.disperser-port", 1, 65535), 51001)
     .option("--log-level <level>", "log level of the nodes", "info")
     .action(async (flags: DevnetFlags) => {
-      await runDevnet(
-        flags,
-        program.commands.some((c) => c.name() === "da"),
-      );
+      await runDevnet(flags);
     });
 }
 
-/** `daCommand`: whether this build has `zg da` to run the DA processes with (it came after DA genesis support). */
-async function runDevnet(f: DevnetFlags, daCommand: boolean): Promise<void> {
+async function runDevnet(f: DevnetFlags): Promise<void> {
   const dir = resolve(f.datadir, "devnet");
   if (f.reset) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -98,7 +94,7 @@ async function runDevnet(f: DevnetFlags, daCommand: boolean): Promise<void> {
   });
   const main = nodes[0]!;
   // Signer keys first: a new genesis registers them (their epoch-0 signatures commit to its chain id).
-  const daPlan = planDA(dir, {
+  const da = planDA(dir, {
     signers: f["da.signers"],
     host: f["rpc.host"],
     port: f["da.port"],
@@ -117,13 +113,11 @@ async function runDevnet(f: DevnetFlags, daCommand: boolean): Promise<void> {
       balance: 10_000n,
       validators,
       // Deployed even without signer processes, so every devnet has the DA contracts.
-      da: { signers: daPlan.genesisSigners },
-      extraAccounts: daPlan.accounts,
+      da: { signers: da.genesisSigners },
+      extraAccounts: da.accounts,
     });
     writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`);
   }
-  if (daPlan.signers.length > 0 && !daCommand) console.warn("this build has no `zg da` command: DA signers and disperser not started");
-  const da = daCommand ? daPlan : { ...daPlan, signers: [], disperser: null };
   const storageNodes = planStorageNodes(dir, {
     nodes: f["storage.nodes"],
     shards: f["storage.shards"],
