@@ -65,6 +65,8 @@ async function startDevnet(dir: string): Promise<{ child: ChildProcess; rpc: str
       String(storagePort),
       "--log-level",
       "warn",
+      "--da.signers",
+      "0",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -187,7 +187,14 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   for (const [i, p] of procs.entries()) {
     const { dir, ...entry } = described[i]!;
     const log = join(dir, "node.log");
-    p.child.once("exit", (code, signal) => void stopAll(1, `${entry.name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`));
+    p.child.once("exit", (code, signal) => {
+      const why = `${entry.name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`;
+      // DA processes are replicas of a quorum (any 3 of 4 signers confirm, any 2 serve): the devnet degrades, as a
+      // network would, instead of stopping; the chain and storage nodes are essential.
+      if (entry.role === "da-signer" || entry.role === "da-disperser") {
+        if (!stopping) console.error(`${why}; the devnet keeps running without it`);
+      } else void stopAll(1, why);
+    });
     manifest.nodes.push({ ...entry, pid: p.child.pid!, dataDir: dir, log });
   }
   manifest.rpcUrls = [main.rpc, ...nodes.slice(1).map((n) => n.rpc)];

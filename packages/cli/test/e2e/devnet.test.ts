@@ -59,7 +59,9 @@ function readManifest(): Manifest {
 /** Starts `zg devnet` and resolves once it prints its banner (the manifest says "running" by then). */
 async function startDevnet(port: number, extra: string[] = []): Promise<{ sup: TrackedProcess; manifest: Manifest; url: string }> {
   const storagePort = await freePorts(2);
+  const [daPort, disperserPort] = [await freePorts(4), await freePort()];
   const args = ["devnet", "--datadir", datadir, "--rpc.port", String(port), "--storage.port", String(storagePort), ...extra];
+  args.push("--da.port", String(daPort), "--da.disperser-port", String(disperserPort));
   const sup = spawnZg("zg devnet", args, {
     logFile: join(datadir, "supervisor.log"),
   });
@@ -185,7 +187,7 @@ describe("zg devnet", () => {
       busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port));
     });
     const otherDir = makeTempDir("zg-devnet-busy-");
-    const sup = spawnZg("zg devnet (busy port)", ["devnet", "--datadir", otherDir, "--rpc.port", String(port), "--storage.nodes", "0"], {
+    const sup = spawnZg("zg devnet (busy port)", ["devnet", "--datadir", otherDir, "--rpc.port", String(port), "--storage.nodes", "0", "--da.signers", "0"], {
       logFile: join(otherDir, "supervisor.log"),
     });
     try {

@@ -40,6 +40,8 @@ describe("0G's TS SDK against zerog storage nodes", () => {
         String(storagePort),
         "--p2p.port",
         String(await freePort()),
+        "--da.signers",
+        "0",
       ],
       {
         logFile: join(datadir, "supervisor.log"),
