@@ -190,7 +190,7 @@ if (!args.only || args.only === "bft") {
   await measureBFT(true);
 }
 if (args.only === "p2p") await (await import("./p2p.js")).benchP2P();
-if (!args.only || args.only === "da") await (await import("./da/encode.js")).benchDAEncode();
+if (!args.only || args.only === "da") await (await import("./da/run.js")).benchDA();
 if (!args.only || args.only === "storage") await (await import("./storage/run.js")).benchStorage(Number(args["storage-mib"]));
 if (!args.only || args.only === "engine") await measureExecutionOnly();
 if (!args.only || args.only === "zerog")

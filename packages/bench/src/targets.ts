@@ -31,6 +31,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `count` consecutive ports that are free now (for a process that takes a base port and uses the next ones). */
+export async function freePorts(count: number): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+  for (;;) {
+    const base = await freePort();
+    if (base + count > 65_535) continue;
+    const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => free(base + 1 + i)));
+    if (rest.every(Boolean)) return base;
+  }
+}
+
 async function waitRpc(url: string, child: ChildProcess, what: string): Promise<void> {
   const client = new JsonRpcClient({ url, timeoutMs: 1000 });
   for (let i = 0; i < 300; i++) {

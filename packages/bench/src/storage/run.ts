@@ -1,16 +1,12 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash, randomFillSync } from "node:crypto";
-import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { createRequire } from "node:module";
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NODE_RUNTIME_FLAGS } from "@zerog/cli";
-import { freePort } from "../targets.js";
+import { startDevnet, stopDevnet } from "../devnetProcess.js";
 
-const require = createRequire(import.meta.url);
 const CLIENT = fileURLToPath(new URL("./client.js", import.meta.url));
-const ZG = join(dirname(require.resolve("@zerog/cli/package.json")), "dist/bin/zg.js");
 /** Account 0 of the devnet's test mnemonic. */
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
@@ -48,54 +44,6 @@ function sha256File(path: string): Promise<string> {
   });
 }
 
-async function startDevnet(dir: string): Promise<{ child: ChildProcess; rpc: string; nodes: string[] }> {
-  const port = await freePort();
-  const storagePort = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      ...NODE_RUNTIME_FLAGS,
-      ZG,
-      "devnet",
-      "--datadir",
-      dir,
-      "--rpc.port",
-      String(port),
-      "--storage.port",
-      String(storagePort),
-      "--log-level",
-      "warn",
-      "--da.signers",
-      "0",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  child.stdout!.on("data", (d) => {
-    out += d;
-  });
-  child.stderr!.on("data", (d) => {
-    out += d;
-  });
-  const deadline = Date.now() + 120_000;
-  while (!/zerog devnet running/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`devnet did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const manifest = JSON.parse(readFileSync(join(dir, "devnet", "devnet.json"), "utf8")) as {
-    rpcUrls: string[];
-    nodes: { role: string; rpc: string }[];
-  };
-  return { child, rpc: manifest.rpcUrls[0]!, nodes: manifest.nodes.filter((n) => n.role === "storage").map((n) => n.rpc) };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const done = new Promise((r) => child.once("exit", r));
-  child.kill("SIGINT");
-  await done;
-}
-
 /** A file of `mib` MiB on a 2-node devnet (numShard 2): root vs 0G's SDK, upload, verified download, client memory. */
 export async function benchStorage(mib: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "zg-bench-storage-"));
@@ -111,18 +59,19 @@ export async function benchStorage(mib: number): Promise<void> {
     console.log(`  file root, @0glabs/0g-ts-sdk merkleTree(): ${(size / 1048576 / ((theirs.ms as number) / 1000)).toFixed(1)} MB/s`);
     if (ours.root !== theirs.root) throw new Error(`roots differ: zerog ${ours.root}, 0G SDK ${theirs.root}`);
 
-    const devnet = await startDevnet(join(dir, "zerog"));
+    const devnet = await startDevnet(join(dir, "zerog"), ["--da.signers", "0"]);
+    const storageNodes = devnet.nodes.filter((n) => n.role === "storage").map((n) => n.rpc);
     let up: PhaseResult;
     let down: PhaseResult;
     try {
-      up = await runClient(["upload", file, devnet.rpc, KEY, devnet.nodes.join(",")]);
+      up = await runClient(["upload", file, devnet.rpc, KEY, storageNodes.join(",")]);
       console.log(`  upload: submit → finalized ${((up.submitToFinalMs as number) / 1000).toFixed(2)} s`);
-      down = await runClient(["download", up.root as string, out, devnet.nodes.join(",")]);
+      down = await runClient(["download", up.root as string, out, storageNodes.join(",")]);
       console.log(
         `  verified download ${((down.ms as number) / 1000).toFixed(2)} s (${((down.fetchedMs as number) / 1000).toFixed(2)} s before the output file's fsync)`,
       );
     } finally {
-      await stop(devnet.child);
+      await stopDevnet(devnet.child);
     }
     const same = (await sha256File(file)) === (await sha256File(out));
     const mbps = (ms: number) => (size / 1048576 / (ms / 1000)).toFixed(1);

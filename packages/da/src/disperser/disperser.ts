@@ -20,9 +20,17 @@ export interface DisperserOptions {
   signRetryMs: number;
   /** Bytes of blobs waiting to be dispersed; more are refused (BUSY) until some are done. */
   maxQueuedBytes: number;
+  /** Blobs behind the one on chain that are encoded meanwhile, so encoding overlaps the chain's round trips. */
+  encodeAhead: number;
 }
 
-export const defaultDisperserOptions: DisperserOptions = { maxSignAttempts: 3, pollMs: 200, signRetryMs: 2_000, maxQueuedBytes: 256 << 20 };
+export const defaultDisperserOptions: DisperserOptions = {
+  maxSignAttempts: 3,
+  pollMs: 50,
+  signRetryMs: 2_000,
+  maxQueuedBytes: 256 << 20,
+  encodeAhead: 2,
+};
 
 export interface DisperserDeps {
   db: KVStore;
@@ -140,6 +148,10 @@ export class Disperser {
         if (id === undefined) {
           await this.idle(this.options.pollMs * 5);
           continue;
+        }
+        for (const next of this.pending.slice(1, 1 + this.options.encodeAhead)) {
+          const rec = this.records.get(next)!;
+          if (rec.stage === "queued" || rec.stage === "uploadSigned" || rec.stage === "uploaded") void this.encodedBlob(rec).catch(() => {});
         }
         await this.step(this.records.get(id)!);
       } catch (e) {
