@@ -6,8 +6,10 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { daRegistryAbi, daSignersAbi } from "@zerog/contracts";
 import { blobToRows, DisperserClient } from "@zerog/da";
 import { createPublicClient, type Hex, http, parseAbiItem } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { xorshiftBytes as bytesOf } from "../../../core/test/utils/xorshiftBytes.js";
 import { freePort, freePorts, isPidAlive, makeTempDir, runZg, spawnZg, trackForeignPid, useE2ECleanup } from "./helpers/processes.js";
@@ -82,6 +84,22 @@ describe("0G DA on a devnet", () => {
     for (const name of ["128 KiB", "3 MiB", "16 MiB"]) await waitConfirmed(ids[name]!, 240_000);
     for (const name of Object.keys(blobs)) expect((await retrieveEqual(name)).recoveredRows).toBe(0);
   }, 600_000);
+
+  it("each signer staked 32 ZG and registered for the next epoch on start", async () => {
+    const client = createPublicClient({ transport: http(manifest.rpcUrls[0]) });
+    const c = (await client.request({ method: "zg_systemContracts" as never })) as { DASigners: Hex; DARegistry: Hex };
+    const epoch = (await client.readContract({ address: c.DASigners, abi: daSignersAbi, functionName: "epochNumber" })) as bigint;
+    for (const s of signers()) {
+      const key = JSON.parse(readFileSync(join(s.dataDir, "da_key.json"), "utf8")) as { privateKey: Hex };
+      const me = privateKeyToAccount(key.privateKey).address;
+      expect(await client.readContract({ address: c.DARegistry, abi: daRegistryAbi, functionName: "staked", args: [me] })).toBe(
+        32n * 10n ** 18n,
+      );
+      expect(
+        await client.readContract({ address: c.DASigners, abi: daSignersAbi, functionName: "registeredEpoch", args: [me, epoch + 1n] }),
+      ).toBe(true);
+    }
+  });
 
   it("samples a confirmed blob, and answers bad input with clear errors", async () => {
     const s = await zg("da", "sample", ids["3 MiB"]!, "--json");

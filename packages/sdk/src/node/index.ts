@@ -8,6 +8,23 @@ installNativeMerkleBackend();
 // HTTP over node:http rather than undici's fetch: one copy of each body byte instead of three (httpExchange.ts).
 setDefaultHttpExchange(nodeHttpExchange);
 
+// 0G DA's client side (Node: verification needs c-kzg's native addon): disperse, status, verified retrieval and
+// light-client sampling (`@zerog/da` documents each).
+export {
+  type BlobRef,
+  type BlobStatusReply,
+  DisperserClient,
+  type RetrieveBlobParameters,
+  type RetrieveBlobReturnType,
+  RpcDAChain,
+  retrieveBlob,
+  type SampleBlobParameters,
+  type SampleBlobReturnType,
+  SignerClient,
+  sampleBlob,
+  samplesFor,
+  samplingFailureBound,
+} from "@zerog/da";
 export { createFileSink, type FileSink, type FileSinkOptions } from "./fileSink.js";
 export { type FileSource, openFileSource } from "./fileSource.js";
 export { nodeHttpExchange } from "./httpExchange.js";
