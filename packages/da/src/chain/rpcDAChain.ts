@@ -155,21 +155,21 @@ export class RpcDAChain implements SignerChainView, DisperserChain {
 
   // --- the disperser's transactions ----------------------------------------------------------------------------------
 
-  async signUpload(dataRoot: Uint8Array): Promise<SignedTx> {
-    const data = encodeFunctionData({ abi: daEntranceAbi, functionName: "submitOriginalData", args: [[toHex(dataRoot)]] });
-    return this.signTx(this.contracts.DAEntrance, data, await this.blobPrice());
+  async signUpload(dataRoots: readonly Uint8Array[]): Promise<SignedTx> {
+    const data = encodeFunctionData({ abi: daEntranceAbi, functionName: "submitOriginalData", args: [dataRoots.map(toHex)] });
+    return this.signTx(this.contracts.DAEntrance, data, (await this.blobPrice()) * BigInt(dataRoots.length));
   }
 
-  async signConfirm(s: CommitRootSubmission): Promise<SignedTx> {
-    const submission = {
+  async signConfirm(submissions: readonly CommitRootSubmission[]): Promise<SignedTx> {
+    const args = submissions.map((s) => ({
       dataRoot: toHex(s.dataRoot),
       epoch: BigInt(s.epoch),
       quorumId: BigInt(s.quorumId),
       commitmentsHash: toHex(s.commitmentsHash),
       quorumBitmap: toHex(s.bitmap),
       signature: g2PointFromBytes(s.signature),
-    };
-    const data = encodeFunctionData({ abi: daEntranceAbi, functionName: "submitVerifiedCommitRoots", args: [[submission]] });
+    }));
+    const data = encodeFunctionData({ abi: daEntranceAbi, functionName: "submitVerifiedCommitRoots", args: [args] });
     return this.signTx(this.contracts.DAEntrance, data, 0n);
   }
 
@@ -183,20 +183,19 @@ export class RpcDAChain implements SignerChainView, DisperserChain {
     }
   }
 
-  async receipt(hash: Hex, dataRoot: Uint8Array): Promise<ReceiptInfo | null> {
+  async receipt(hash: Hex): Promise<ReceiptInfo | null> {
     const r = await this.client.getTransactionReceipt({ hash }).catch(() => null);
     if (!r) return null;
-    const root = toHex(dataRoot).toLowerCase();
-    const out: ReceiptInfo = { ok: r.status === "success", blockNumber: Number(r.blockNumber) };
+    const out: ReceiptInfo = { ok: r.status === "success", blockNumber: Number(r.blockNumber), dataUploads: [], verified: [] };
     if (!out.ok) out.revert = "the transaction reverted";
     for (const log of r.logs) {
       if (log.address.toLowerCase() !== this.contracts.DAEntrance.toLowerCase()) continue;
       try {
         const ev = decodeEventLog({ abi: daEntranceAbi, data: log.data, topics: log.topics });
         const args = ev.args as unknown as { dataRoot: Hex; epoch: bigint; quorumId: bigint };
-        if (args.dataRoot.toLowerCase() !== root) continue;
-        if (ev.eventName === "DataUpload") out.dataUpload = { dataRoot, epoch: Number(args.epoch), quorumId: Number(args.quorumId) };
-        if (ev.eventName === "ErasureCommitmentVerified") out.verified = true;
+        const dataRoot = Buffer.from(args.dataRoot.slice(2), "hex");
+        if (ev.eventName === "DataUpload") out.dataUploads.push({ dataRoot, epoch: Number(args.epoch), quorumId: Number(args.quorumId) });
+        if (ev.eventName === "ErasureCommitmentVerified") out.verified.push(dataRoot);
       } catch {
         // another event of the contract
       }

@@ -9,7 +9,7 @@ import { DaError, DaErrorCode } from "../errors.js";
 import { slotsOf } from "../signer/checkSignRequest.js";
 import { blobSignMessage, commitmentsHashOf } from "../signer/message.js";
 import { type BlobRecord, type BlobStatus, statusOf } from "./blobRecord.js";
-import type { DisperserChain } from "./disperserChain.js";
+import type { CommitRootSubmission, DisperserChain, ReceiptInfo } from "./disperserChain.js";
 
 export interface DisperserOptions {
   /** Signature rounds for a blob before it fails (0G's `max-num-retries-for-sign`). */
@@ -20,8 +20,12 @@ export interface DisperserOptions {
   signRetryMs: number;
   /** Bytes of blobs waiting to be dispersed; more are refused (BUSY) until some are done. */
   maxQueuedBytes: number;
-  /** Blobs behind the one on chain that are encoded meanwhile, so encoding overlaps the chain's round trips. */
+  /** Blobs behind the batch on chain that are encoded meanwhile, so encoding overlaps the chain's round trips. */
   encodeAhead: number;
+  /** Blobs per on-chain batch (one `submitOriginalData`, one `submitVerifiedCommitRoots`), as 0G's batcher does. */
+  maxBatchBlobs: number;
+  /** Bytes of blobs per batch. */
+  maxBatchBytes: number;
 }
 
 export const defaultDisperserOptions: DisperserOptions = {
@@ -29,7 +33,9 @@ export const defaultDisperserOptions: DisperserOptions = {
   pollMs: 50,
   signRetryMs: 2_000,
   maxQueuedBytes: 256 << 20,
-  encodeAhead: 2,
+  encodeAhead: 8,
+  maxBatchBlobs: 8,
+  maxBatchBytes: 32 << 20,
 };
 
 export interface DisperserDeps {
@@ -75,6 +81,10 @@ export class Disperser {
 
   /** Loads the queue and resumes it. */
   start(): void {
+    // Blobs queued before start() are in the store too: load everything from there once.
+    this.records.clear();
+    this.pending.length = 0;
+    this.queuedBytes = 0;
     for (const { value } of this.deps.db.range({ gte: new Uint8Array([T.RECORD]), lt: new Uint8Array([T.RECORD + 1]) })) {
       const rec = JSON.parse(new TextDecoder().decode(value)) as BlobRecord;
       this.records.set(rec.id, rec);
@@ -149,11 +159,12 @@ export class Disperser {
           await this.idle(this.options.pollMs * 5);
           continue;
         }
-        for (const next of this.pending.slice(1, 1 + this.options.encodeAhead)) {
+        const batch = this.batchAtHead();
+        for (const next of this.pending.slice(batch.length, batch.length + this.options.encodeAhead)) {
           const rec = this.records.get(next)!;
-          if (rec.stage === "queued" || rec.stage === "uploadSigned" || rec.stage === "uploaded") void this.encodedBlob(rec).catch(() => {});
+          if (rec.stage === "queued") void this.encodedBlob(rec).catch(() => {});
         }
-        await this.step(this.records.get(id)!);
+        await this.step(batch);
       } catch (e) {
         if (signal.aborted) break;
         this.log.warn({ err: e }, "dispersal step failed; retrying");
@@ -162,48 +173,125 @@ export class Disperser {
     }
   }
 
-  /** Moves one blob one stage on; failures that mean the blob can never be dispersed end it as FAILED. */
-  private async step(rec: BlobRecord): Promise<void> {
+  /**
+   * The blobs at the head of the queue that move together: consecutive blobs in the head's stage — for `queued` up to
+   * the batch limits, for the signed stages those sharing the head's transaction, for `uploaded` up to the limits.
+   */
+  private batchAtHead(): BlobRecord[] {
+    const head = this.records.get(this.pending[0]!)!;
+    const out: BlobRecord[] = [];
+    let bytes = 0;
+    for (const id of this.pending) {
+      const rec = this.records.get(id)!;
+      if (rec.stage !== head.stage) break;
+      if (rec.stage === "uploadSigned" && rec.uploadTx!.hash !== head.uploadTx!.hash) break;
+      if (rec.stage === "confirmSigned" && rec.confirmTx!.hash !== head.confirmTx!.hash) break;
+      if ((rec.stage === "queued" || rec.stage === "uploaded") && out.length > 0) {
+        if (out.length >= this.options.maxBatchBlobs || bytes + rec.size > this.options.maxBatchBytes) break;
+      }
+      out.push(rec);
+      bytes += rec.size;
+    }
+    return out;
+  }
+
+  /** Moves a batch one stage on; failures that mean a blob can never be dispersed end it as FAILED. */
+  private async step(batch: BlobRecord[]): Promise<void> {
     const chain = this.deps.chain;
-    switch (rec.stage) {
+    const head = batch[0]!;
+    switch (head.stage) {
       case "queued": {
-        const blob = await this.encodedBlob(rec);
-        const uploadTx = await chain.signUpload(blob.dataRoot);
-        await this.save(rec, { stage: "uploadSigned", dataRoot: bytesToHex(blob.dataRoot), uploadTx });
+        const blobs = await Promise.all(batch.map((r) => this.encodedBlob(r)));
+        const uploadTx = await chain.signUpload(blobs.map((b) => b.dataRoot));
+        await this.saveAll(batch.map((r, k) => [r, { stage: "uploadSigned", dataRoot: bytesToHex(blobs[k]!.dataRoot), uploadTx }]));
         return;
       }
       case "uploadSigned": {
-        await chain.send(rec.uploadTx!);
-        const r = await this.receipt(rec.uploadTx!.hash, rec);
-        if (!r.ok || !r.dataUpload)
-          return this.fail(rec, `submitOriginalData failed: ${r.revert ?? "no DataUpload log for this data root"}`);
-        await this.save(rec, { stage: "uploaded", epoch: r.dataUpload.epoch, quorumId: r.dataUpload.quorumId, uploadBlock: r.blockNumber });
+        await chain.send(head.uploadTx!);
+        const r = await this.receipt(head.uploadTx!.hash);
+        const changes: [BlobRecord, Partial<BlobRecord>][] = batch.map((rec) => {
+          const up = r.dataUploads.find((u) => bytesToHex(u.dataRoot) === rec.dataRoot);
+          if (!r.ok || !up)
+            return [rec, { stage: "failed", error: `submitOriginalData failed: ${r.revert ?? "no DataUpload log for this data root"}` }];
+          return [rec, { stage: "uploaded", epoch: up.epoch, quorumId: up.quorumId, uploadBlock: r.blockNumber }];
+        });
+        await this.saveAll(changes);
+        for (const [rec, c] of changes) if (c.stage === "failed") this.done(rec);
         return;
       }
       case "uploaded":
-        return this.collectSignatures(rec);
+        return this.collectSignatures(batch);
       case "confirmSigned": {
-        await chain.send(rec.confirmTx!);
-        const r = await this.receipt(rec.confirmTx!.hash, rec);
-        if (!r.ok || !r.verified)
-          return this.fail(rec, `submitVerifiedCommitRoots failed: ${r.revert ?? "no ErasureCommitmentVerified log"}`);
-        await this.save(rec, { stage: "confirmed", confirmBlock: r.blockNumber });
-        this.done(rec);
-        this.log.info(
-          { id: rec.id, dataRoot: rec.dataRoot, epoch: rec.epoch, quorumId: rec.quorumId, slots: rec.signedSlots },
-          "blob confirmed",
+        await chain.send(head.confirmTx!);
+        const r = await this.receipt(head.confirmTx!.hash);
+        const verified = new Set<string>(r.verified.map((v) => bytesToHex(v)));
+        const changes: [BlobRecord, Partial<BlobRecord>][] = batch.map((rec) =>
+          r.ok && verified.has(rec.dataRoot!)
+            ? [rec, { stage: "confirmed", confirmBlock: r.blockNumber }]
+            : [rec, { stage: "failed", error: `submitVerifiedCommitRoots failed: ${r.revert ?? "no ErasureCommitmentVerified log"}` }],
         );
+        await this.saveAll(changes);
+        for (const [rec, c] of changes) {
+          this.done(rec);
+          if (c.stage === "confirmed")
+            this.log.info(
+              { id: rec.id, dataRoot: rec.dataRoot, epoch: rec.epoch, quorumId: rec.quorumId, slots: rec.signedSlots },
+              "blob confirmed",
+            );
+          else this.log.warn({ id: rec.id, error: c.error }, "blob failed");
+        }
         return;
       }
       default:
-        this.done(rec);
+        for (const rec of batch) this.done(rec);
     }
   }
 
-  private async collectSignatures(rec: BlobRecord): Promise<void> {
+  /** Collects and aggregates the quorum's signatures for each blob of a batch, then signs one confirmation for those with enough. */
+  private async collectSignatures(batch: BlobRecord[]): Promise<void> {
     const chain = this.deps.chain;
     // Signers index DataUpload from final blocks only.
-    while ((await chain.finalizedBlock()) < rec.uploadBlock!) await this.idle(this.options.pollMs);
+    const last = Math.max(...batch.map((r) => r.uploadBlock!));
+    while ((await chain.finalizedBlock()) < last) await this.idle(this.options.pollMs);
+    const outcomes = await Promise.all(batch.map((rec) => this.signaturesFor(rec)));
+    const ready = outcomes.filter((o) => o.submission !== undefined);
+    const changes: [BlobRecord, Partial<BlobRecord>][] = [];
+    for (const o of outcomes) {
+      if (o.submission) continue;
+      const attempts = o.rec.attempts + 1;
+      changes.push([
+        o.rec,
+        attempts >= this.options.maxSignAttempts ? { stage: "failed", attempts, error: o.why! } : { attempts, error: o.why! },
+      ]);
+    }
+    if (ready.length > 0) {
+      const confirmTx = await chain.signConfirm(ready.map((o) => o.submission!));
+      for (const o of ready) changes.push([o.rec, { stage: "confirmSigned", confirmTx, signedSlots: o.signedSlots!, signers: o.signers! }]);
+    }
+    await this.saveAll(changes);
+    for (const [rec, c] of changes) {
+      if (c.stage === "failed") {
+        this.log.warn({ id: rec.id, error: c.error }, "blob failed");
+        this.done(rec);
+      }
+    }
+    // Blobs waiting for another signature round go behind the ones going on.
+    const retry = changes.filter(([, c]) => c.stage === undefined).map(([r]) => r.id);
+    if (retry.length > 0) {
+      for (const id of retry) this.pending.splice(this.pending.indexOf(id), 1);
+      this.pending.push(...retry);
+      if (ready.length === 0) await this.idle(this.options.signRetryMs);
+    }
+  }
+
+  private async signaturesFor(rec: BlobRecord): Promise<{
+    rec: BlobRecord;
+    submission?: CommitRootSubmission;
+    signedSlots?: number;
+    signers?: string[];
+    why?: string;
+  }> {
+    const chain = this.deps.chain;
     const blob = await this.encodedBlob(rec);
     const ref = { dataRoot: blob.dataRoot, epoch: rec.epoch!, quorumId: rec.quorumId! };
     const commitments = blob.rows.map((r) => r.commitment);
@@ -239,15 +327,15 @@ export class Disperser {
       answers.filter((a) => a !== null),
     );
     if (!agg.enough) {
-      const attempts = rec.attempts + 1;
-      const why = `only ${agg.signedSlots} of 128 slots signed (86 needed)${agg.rejected.length ? `; left out: ${agg.rejected.map((r) => `${r.address} (${r.reason})`).join(", ")}` : ""}`;
-      if (attempts >= this.options.maxSignAttempts) return this.fail(rec, why);
-      await this.save(rec, { attempts, error: why });
-      await this.idle(this.options.signRetryMs);
-      return;
+      const left = agg.rejected.length ? `; left out: ${agg.rejected.map((r) => `${r.address} (${r.reason})`).join(", ")}` : "";
+      return { rec, why: `only ${agg.signedSlots} of 128 slots signed (86 needed)${left}` };
     }
-    const confirmTx = await chain.signConfirm({ ...ref, commitmentsHash, bitmap: agg.bitmap, signature: agg.signature });
-    await this.save(rec, { stage: "confirmSigned", confirmTx, signedSlots: agg.signedSlots, signers: agg.signers });
+    return {
+      rec,
+      submission: { ...ref, commitmentsHash, bitmap: agg.bitmap, signature: agg.signature },
+      signedSlots: agg.signedSlots,
+      signers: agg.signers,
+    };
   }
 
   private async quorumOf(epoch: number, quorumId: number): Promise<readonly string[]> {
@@ -277,9 +365,9 @@ export class Disperser {
     return p;
   }
 
-  private async receipt(hash: `0x${string}`, rec: BlobRecord) {
+  private async receipt(hash: `0x${string}`): Promise<ReceiptInfo> {
     for (;;) {
-      const r = await this.deps.chain.receipt(hash, hexToBytes(rec.dataRoot!));
+      const r = await this.deps.chain.receipt(hash);
       if (r) return r;
       await this.idle(this.options.pollMs);
       if (this.stopping.signal.aborted) throw new Error("stopping");
@@ -300,6 +388,19 @@ export class Disperser {
       this.queuedBytes -= rec.size;
     }
     this.encoded.delete(rec.id);
+  }
+
+  /** Applies changes to several records in one atomic write (a batch shares its transactions). */
+  private async saveAll(changes: readonly [BlobRecord, Partial<BlobRecord>][]): Promise<void> {
+    if (changes.length === 0) return;
+    for (const [rec, change] of changes) Object.assign(rec, change);
+    await this.deps.db.batch(
+      changes.map(([rec]) => ({
+        type: "put" as const,
+        key: tableKey(T.RECORD, utf8.encode(rec.id)),
+        value: utf8.encode(JSON.stringify(rec)),
+      })),
+    );
   }
 
   private async save(rec: BlobRecord, change: Partial<BlobRecord>): Promise<void> {

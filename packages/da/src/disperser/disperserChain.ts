@@ -15,10 +15,10 @@ export interface CommitRootSubmission {
 export interface ReceiptInfo {
   ok: boolean;
   blockNumber: number;
-  /** From the `DataUpload` log of an upload transaction. */
-  dataUpload?: { dataRoot: Uint8Array; epoch: number; quorumId: number };
-  /** The transaction emitted `ErasureCommitmentVerified` for the blob (or it was verified before). */
-  verified?: boolean;
+  /** The `DataUpload` logs of an upload transaction, one per data root. */
+  dataUploads: { dataRoot: Uint8Array; epoch: number; quorumId: number }[];
+  /** Data roots the transaction emitted `ErasureCommitmentVerified` for. */
+  verified: Uint8Array[];
   /** Revert reason, decoded when the contract gave one. */
   revert?: string;
 }
@@ -37,12 +37,14 @@ export interface RegisteredSigner {
  * chain sees one transaction, never two.
  */
 export interface DisperserChain {
-  signUpload(dataRoot: Uint8Array): Promise<SignedTx>;
-  signConfirm(submission: CommitRootSubmission): Promise<SignedTx>;
+  /** `submitOriginalData(dataRoots)`: one transaction for a batch of blobs (one quorum for all of them). */
+  signUpload(dataRoots: readonly Uint8Array[]): Promise<SignedTx>;
+  /** `submitVerifiedCommitRoots(submissions)` for a batch. */
+  signConfirm(submissions: readonly CommitRootSubmission[]): Promise<SignedTx>;
   /** Sends a signed transaction; one already known or mined is not an error. */
   send(tx: SignedTx): Promise<void>;
   /** The receipt, or null while the transaction is not mined. */
-  receipt(hash: `0x${string}`, dataRoot: Uint8Array): Promise<ReceiptInfo | null>;
+  receipt(hash: `0x${string}`): Promise<ReceiptInfo | null>;
   /** The owners of the quorum's 128 slots, lower-case; null if there is no such quorum. */
   quorum(epoch: number, quorumId: number): Promise<readonly string[] | null>;
   signers(addresses: readonly string[]): Promise<RegisteredSigner[]>;

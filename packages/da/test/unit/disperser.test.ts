@@ -28,39 +28,53 @@ const encoder = { encode: async (d: Uint8Array) => encodeBlob(d) };
 class FakeChain implements DisperserChain {
   block = 10;
   nonce = 0;
-  readonly mined = new Map<string, { kind: "upload" | "confirm"; dataRoot: string; block: number; ok: boolean; revert?: string }>();
+  readonly mined = new Map<string, ReceiptInfo>();
   readonly uploads: string[] = [];
   readonly verified = new Map<string, number>();
-  readonly signed = new Map<string, { kind: "upload" | "confirm"; dataRoot: string; submission?: CommitRootSubmission }>();
+  readonly txs: { kind: "upload" | "confirm"; roots: string[] }[] = [];
+  readonly signed = new Map<string, { kind: "upload" | "confirm"; roots: Uint8Array[]; submissions?: readonly CommitRootSubmission[] }>();
   down = new Set<string>();
   crashOnSend: ((tx: SignedTx) => boolean) | undefined;
 
-  private sign(kind: "upload" | "confirm", dataRoot: Uint8Array, submission?: CommitRootSubmission): SignedTx {
+  private sign(kind: "upload" | "confirm", roots: Uint8Array[], submissions?: readonly CommitRootSubmission[]): SignedTx {
     const raw =
-      `0x${kind === "upload" ? "01" : "02"}${bytesToHex(dataRoot).slice(2)}${(this.nonce++).toString(16).padStart(8, "0")}` as const;
+      `0x${kind === "upload" ? "01" : "02"}${roots.map((r) => bytesToHex(r).slice(2)).join("")}${(this.nonce++).toString(16).padStart(8, "0")}` as const;
     const hash = bytesToHex(keccak256(Buffer.from(raw.slice(2), "hex")));
-    this.signed.set(hash, { kind, dataRoot: bytesToHex(dataRoot), ...(submission ? { submission } : {}) });
+    this.signed.set(hash, { kind, roots, ...(submissions ? { submissions } : {}) });
     return { raw, hash };
   }
-  signUpload = async (dataRoot: Uint8Array) => this.sign("upload", dataRoot);
-  signConfirm = async (s: CommitRootSubmission) => this.sign("confirm", s.dataRoot, s);
+  signUpload = async (roots: readonly Uint8Array[]) => this.sign("upload", [...roots]);
+  signConfirm = async (subs: readonly CommitRootSubmission[]) =>
+    this.sign(
+      "confirm",
+      subs.map((s) => s.dataRoot),
+      subs,
+    );
   async send(tx: SignedTx): Promise<void> {
     if (this.crashOnSend?.(tx)) throw new Error("killed");
     if (this.mined.has(tx.hash)) return; // already known: not an error
     const t = this.signed.get(tx.hash)!;
     this.block++;
+    const roots = t.roots.map((r) => bytesToHex(r));
+    this.txs.push({ kind: t.kind, roots });
     if (t.kind === "upload") {
-      this.uploads.push(t.dataRoot);
-      this.mined.set(tx.hash, { kind: "upload", dataRoot: t.dataRoot, block: this.block, ok: true });
-    } else {
-      const ok = this.checkSubmission(t.submission!);
-      if (ok === true) this.verified.set(t.dataRoot, (this.verified.get(t.dataRoot) ?? 0) + 1);
+      this.uploads.push(...roots);
       this.mined.set(tx.hash, {
-        kind: "confirm",
-        dataRoot: t.dataRoot,
-        block: this.block,
-        ok: ok === true,
-        ...(ok === true ? {} : { revert: ok }),
+        ok: true,
+        blockNumber: this.block,
+        dataUploads: t.roots.map((dataRoot) => ({ dataRoot, epoch: 1, quorumId: 0 })),
+        verified: [],
+      });
+    } else {
+      // Like the contract: any bad submission reverts the whole call.
+      const bad = t.submissions!.map((s) => this.checkSubmission(s)).find((x) => x !== true);
+      if (bad === undefined) for (const r of roots) this.verified.set(r, (this.verified.get(r) ?? 0) + 1);
+      this.mined.set(tx.hash, {
+        ok: bad === undefined,
+        blockNumber: this.block,
+        dataUploads: [],
+        verified: bad === undefined ? t.roots : [],
+        ...(bad === undefined ? {} : { revert: bad }),
       });
     }
   }
@@ -75,12 +89,7 @@ class FakeChain implements DisperserChain {
     return fastAggregateVerify(message, pks, Signature.fromBytes(s.signature, true)) ? true : "BadSignature";
   }
   async receipt(hash: `0x${string}`): Promise<ReceiptInfo | null> {
-    const m = this.mined.get(hash);
-    if (!m) return null;
-    const r: ReceiptInfo = { ok: m.ok, blockNumber: m.block, ...(m.revert ? { revert: m.revert } : {}) };
-    if (m.kind === "upload") r.dataUpload = { dataRoot: Buffer.from(m.dataRoot.slice(2), "hex"), epoch: 1, quorumId: 0 };
-    else r.verified = m.ok;
-    return r;
+    return this.mined.get(hash) ?? null;
   }
   quorum = async () => quorum;
   signers = async (as: readonly string[]) =>
@@ -133,6 +142,27 @@ describe("Disperser", () => {
         expect(chain.verified.get(rec.dataRoot!)).toBe(1);
         expect(Buffer.from(await d.retrieve(id)).equals(Buffer.from(blobs[k]!))).toBe(true);
       }
+    } finally {
+      await d.stop();
+    }
+  }, 30_000);
+
+  it("batches queued blobs: one submitOriginalData and one submitVerifiedCommitRoots for several", async () => {
+    const d = new Disperser({ ...opts, maxBatchBlobs: 4 }, { db: new MemoryStore(), chain, encoder, logger: createSilentLogger() });
+    const queued = await Promise.all([1, 2, 3, 4, 5, 6].map((k) => d.disperse(bytes(3000 + k, 20 + k))));
+    const before = chain.txs.length;
+    d.start();
+    try {
+      await vi.waitFor(() => expect(queued.map((q) => d.status(q.id).status)).toEqual(Array(6).fill("FINALIZED")), { timeout: 20_000 });
+      const txs = chain.txs.slice(before);
+      // 4 + 2 blobs: two uploads and two confirmations, every blob in exactly one of each.
+      expect(txs.map((t) => [t.kind, t.roots.length])).toEqual([
+        ["upload", 4],
+        ["confirm", 4],
+        ["upload", 2],
+        ["confirm", 2],
+      ]);
+      for (const q of queued) expect(chain.verified.get(d.status(q.id).record!.dataRoot!)).toBe(1);
     } finally {
       await d.stop();
     }
