@@ -187,9 +187,13 @@ describe("zg devnet", () => {
       busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port));
     });
     const otherDir = makeTempDir("zg-devnet-busy-");
-    const sup = spawnZg("zg devnet (busy port)", ["devnet", "--datadir", otherDir, "--rpc.port", String(port), "--storage.nodes", "0", "--da.signers", "0"], {
-      logFile: join(otherDir, "supervisor.log"),
-    });
+    const sup = spawnZg(
+      "zg devnet (busy port)",
+      ["devnet", "--datadir", otherDir, "--rpc.port", String(port), "--storage.nodes", "0", "--da.signers", "0"],
+      {
+        logFile: join(otherDir, "supervisor.log"),
+      },
+    );
     try {
       let timer: NodeJS.Timeout | undefined;
       const exit = await Promise.race([

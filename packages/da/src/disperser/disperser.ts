@@ -374,12 +374,6 @@ export class Disperser {
     }
   }
 
-  private async fail(rec: BlobRecord, error: string): Promise<void> {
-    this.log.warn({ id: rec.id, error }, "blob failed");
-    await this.save(rec, { stage: "failed", error });
-    this.done(rec);
-  }
-
   /** The blob left the on-chain pipeline: the next one goes. */
   private done(rec: BlobRecord): void {
     const k = this.pending.indexOf(rec.id);
