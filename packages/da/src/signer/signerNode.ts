@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { defaultJsonRpcServerOptions, JsonRpcServer, type JsonRpcServerOptions, LMDBStore, type Logger } from "@zerog/core";
 import type { Hex } from "viem";
 import { RpcDAChain } from "../chain/rpcDAChain.js";
+import { loadKZG } from "../encoder/kzg.js";
 import { lockDataDir } from "../nodeCommon.js";
 import { CellStore } from "./cellStore.js";
 import type { DASignerKey } from "./signerKey.js";
@@ -57,6 +58,8 @@ export class DASignerNode {
     const log = this.deps.logger;
     this.release = lockDataDir(o.dataDir);
     try {
+      // The trusted setup takes ~3 s to load: before serving, not inside the first sign request.
+      loadKZG();
       this.db = new LMDBStore({ path: join(o.dataDir, "cells") });
       this.chain = await RpcDAChain.connect({ rpcUrl: o.chainRpc, privateKey: this.deps.privateKey });
       const address = this.chain.account!.address.toLowerCase();
