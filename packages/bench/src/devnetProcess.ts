@@ -16,13 +16,9 @@ export interface DevnetProcess {
 
 /** `zg devnet` in `dir` on free ports (chain, storage and DA), started and read from its manifest. */
 export async function startDevnet(dir: string, extra: string[] = []): Promise<DevnetProcess> {
-  const [port, p2p, storagePort, daPort, disperserPort] = [
-    await freePort(),
-    await freePort(),
-    await freePorts(8),
-    await freePorts(4),
-    await freePort(),
-  ];
+  // One block below the ephemeral range for every service that binds late: storage-i, da-signer-i, the disperser.
+  const [port, p2p, base] = [await freePort(), await freePort(), await freePorts(8 + 4 + 1)];
+  const [storagePort, daPort, disperserPort] = [base, base + 8, base + 12];
   const args = [...NODE_RUNTIME_FLAGS, ZG, "devnet", "--datadir", dir, "--rpc.port", String(port), "--p2p.port", String(p2p)];
   args.push("--storage.port", String(storagePort), "--da.port", String(daPort), "--da.disperser-port", String(disperserPort));
   args.push("--log-level", "warn", ...extra);

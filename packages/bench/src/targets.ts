@@ -31,7 +31,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `count` consecutive ports that are free now (for a process that takes a base port and uses the next ones). */
+/**
+ * `count` consecutive ports that are free now (for a process that takes a base port and uses the next ones), below
+ * Linux's ephemeral range (32768–60999), where an outgoing connection could take one before the process binds it.
+ */
 export async function freePorts(count: number): Promise<number> {
   const free = (port: number) =>
     new Promise<boolean>((resolve) => {
@@ -40,10 +43,9 @@ export async function freePorts(count: number): Promise<number> {
       s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
     });
   for (;;) {
-    const base = await freePort();
-    if (base + count > 65_535) continue;
-    const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => free(base + 1 + i)));
-    if (rest.every(Boolean)) return base;
+    const base = 20_000 + Math.floor(Math.random() * (32_768 - 20_000 - count));
+    const ok = await Promise.all(Array.from({ length: count }, (_, i) => free(base + i)));
+    if (ok.every(Boolean)) return base;
   }
 }
 

@@ -59,7 +59,8 @@ async function retrieveEqual(name: string): Promise<{ report: { url: string; col
 }
 
 beforeAll(async () => {
-  const [rpcPort, p2pPort, daPort, disperserPort] = [await freePort(), await freePort(), await freePorts(4), await freePort()];
+  const [rpcPort, p2pPort, daPort] = [await freePort(), await freePort(), await freePorts(5)];
+  const disperserPort = daPort + 4; // signers on daPort..daPort+3
   const args = ["devnet", "--datadir", datadir, "--rpc.port", String(rpcPort), "--p2p.port", String(p2pPort), "--storage.nodes", "0"];
   args.push("--da.port", String(daPort), "--da.disperser-port", String(disperserPort), "--log-level", "warn");
   const sup = spawnZg("zg devnet", args, { logFile: join(datadir, "supervisor.log") });

@@ -59,7 +59,8 @@ function readManifest(): Manifest {
 /** Starts `zg devnet` and resolves once it prints its banner (the manifest says "running" by then). */
 async function startDevnet(port: number, extra: string[] = []): Promise<{ sup: TrackedProcess; manifest: Manifest; url: string }> {
   const storagePort = await freePorts(2);
-  const [daPort, disperserPort] = [await freePorts(4), await freePort()];
+  const daPort = await freePorts(5);
+  const disperserPort = daPort + 4; // signers on daPort..daPort+3
   const args = ["devnet", "--datadir", datadir, "--rpc.port", String(port), "--storage.port", String(storagePort), ...extra];
   args.push("--da.port", String(daPort), "--da.disperser-port", String(disperserPort));
   const sup = spawnZg("zg devnet", args, {

@@ -188,15 +188,18 @@ export function runZg(args: string[], opts: { timeoutMs?: number; cwd?: string }
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-/** `count` consecutive free ports (for processes that take a base port and use the next ones). */
+/**
+ * `count` consecutive free ports (for processes that take a base port and use the next ones), below Linux's
+ * ephemeral range (32768–60999): a free port inside it can be taken by any outgoing connection (the devnet's own
+ * readiness probes) between this check and the bind, which made a DA signer fail with EADDRINUSE in CI.
+ */
 export async function freePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await freePort();
-    if (base + count > 65_535) continue;
-    const ok = await Promise.all(Array.from({ length: count - 1 }, (_, i) => isPortFree(base + 1 + i)));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (32_768 - 20_000 - count));
+    const ok = await Promise.all(Array.from({ length: count }, (_, i) => isPortFree(base + i)));
     if (ok.every(Boolean)) return base;
   }
-  throw new Error(`no ${count} consecutive free ports found`);
+  throw new Error(`no ${count} consecutive free ports found below 32768`);
 }
 
 function isPortFree(port: number): Promise<boolean> {
