@@ -1,7 +1,7 @@
 import { bytesToHex, hexToBytes } from "@zerog/core";
-import { DaError, DaErrorCode } from "../errors.js";
 import { type BlobColumns, decodeBlobColumns, encodeBlobColumns } from "../signer/blobColumns.js";
 import { BLOB_COLUMNS_CONTENT_TYPE, SIGNER_ROUTES } from "../signer/signerRoutes.js";
+import { DANodeHttp } from "./daNodeHttp.js";
 
 export interface BlobRef {
   dataRoot: Uint8Array;
@@ -11,16 +11,20 @@ export interface BlobRef {
 
 /** A DA signer's HTTP API (`signerRoutes.ts`) from the disperser's, a retriever's or a sampler's side. */
 export class SignerClient {
+  private readonly http: DANodeHttp;
+
   constructor(
     readonly url: string,
-    private readonly timeoutMs = 60_000,
-  ) {}
+    timeoutMs = 60_000,
+  ) {
+    this.http = new DANodeHttp(url, `DA signer ${url}`, timeoutMs);
+  }
 
   /** Asks the signer to verify and sign its columns of a blob; the compressed 96-byte BLS signature. */
   async sign(columns: BlobColumns, signal?: AbortSignal): Promise<Uint8Array> {
-    const res = await this.send(SIGNER_ROUTES.sign, { method: "POST", body: encodeBlobColumns(columns) }, signal);
-    const { signature } = (await this.json(res)) as { signature?: unknown };
-    if (typeof signature !== "string") throw this.bad("the sign answer has no signature");
+    const res = await this.http.send(SIGNER_ROUTES.sign, { method: "POST", body: encodeBlobColumns(columns) }, signal);
+    const { signature } = (await this.http.json(res)) as { signature?: unknown };
+    if (typeof signature !== "string") throw this.http.bad("the sign answer has no signature");
     return hexToBytes(signature);
   }
 
@@ -32,11 +36,15 @@ export class SignerClient {
       quorumId: ref.quorumId,
       ...(columns ? { columns } : {}),
     });
-    const res = await this.send(SIGNER_ROUTES.retrieve, { method: "POST", body, headers: { "content-type": "application/json" } }, signal);
-    if (res.headers.get("content-type") !== BLOB_COLUMNS_CONTENT_TYPE) await this.json(res); // throws the signer's error
+    const res = await this.http.send(
+      SIGNER_ROUTES.retrieve,
+      { method: "POST", body, headers: { "content-type": "application/json" } },
+      signal,
+    );
+    if (res.headers.get("content-type") !== BLOB_COLUMNS_CONTENT_TYPE) await this.http.json(res); // throws the signer's error
     const got = decodeBlobColumns(new Uint8Array(await res.arrayBuffer()));
     if (bytesToHex(got.dataRoot) !== bytesToHex(ref.dataRoot) || got.epoch !== ref.epoch || got.quorumId !== ref.quorumId)
-      throw this.bad("it answered with another blob's columns");
+      throw this.http.bad("it answered with another blob's columns");
     return got;
   }
 
@@ -48,56 +56,18 @@ export class SignerClient {
     signal?: AbortSignal,
   ): Promise<{ cell: Uint8Array; proof: Uint8Array; commitment: Uint8Array }> {
     const q = `dataRoot=${bytesToHex(ref.dataRoot)}&epoch=${ref.epoch}&quorumId=${ref.quorumId}&row=${row}&column=${column}`;
-    const a = (await this.json(await this.send(`${SIGNER_ROUTES.cell}?${q}`, { method: "GET" }, signal))) as Record<string, unknown>;
+    const a = (await this.http.json(await this.http.send(`${SIGNER_ROUTES.cell}?${q}`, { method: "GET" }, signal))) as Record<
+      string,
+      unknown
+    >;
     const hex = (k: string) => {
-      if (typeof a[k] !== "string") throw this.bad(`the cell answer has no ${k}`);
+      if (typeof a[k] !== "string") throw this.http.bad(`the cell answer has no ${k}`);
       return hexToBytes(a[k] as string);
     };
     return { cell: hex("cell"), proof: hex("proof"), commitment: hex("commitment") };
   }
 
   async status(signal?: AbortSignal): Promise<{ statusCode: number; signer: string; publicKey: string; blobs: number }> {
-    return (await this.json(await this.send(SIGNER_ROUTES.status, { method: "GET" }, signal))) as never;
-  }
-
-  private async send(path: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    try {
-      return await fetch(new URL(path, this.url), { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-    } catch (e) {
-      throw new DaError(
-        { code: DaErrorCode.NODE_UNREACHABLE, url: this.url },
-        `DA signer ${this.url} did not answer ${path.split("?")[0]}: ${timeout.aborted ? `no answer within ${this.timeoutMs} ms` : (e as Error).message}`,
-        { cause: e },
-      );
-    }
-  }
-
-  /** A JSON answer; a signer's `{error}` (or any non-2xx) becomes `NODE_REFUSED` with its code and message. */
-  private async json(res: Response): Promise<unknown> {
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw this.bad(`HTTP ${res.status} ${text.slice(0, 200)}`);
-    }
-    const error = (body as { error?: { code?: unknown; message?: unknown } }).error;
-    if (!res.ok || error) {
-      const code = typeof error?.code === "string" ? error.code : `HTTP_${res.status}`;
-      const message = typeof error?.message === "string" ? error.message : text.slice(0, 200);
-      throw new DaError(
-        { code: DaErrorCode.NODE_REFUSED, url: this.url, status: res.status, nodeCode: code },
-        `DA signer ${this.url}: ${message}`,
-      );
-    }
-    return body;
-  }
-
-  private bad(detail: string): DaError {
-    return new DaError(
-      { code: DaErrorCode.NODE_REFUSED, url: this.url, status: 0, nodeCode: "BAD_RESPONSE" },
-      `DA signer ${this.url}: ${detail}`,
-    );
+    return (await this.http.json(await this.http.send(SIGNER_ROUTES.status, { method: "GET" }, signal))) as never;
   }
 }
