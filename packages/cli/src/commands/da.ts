@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { createLogger, hexToBytes, isHex, type LogLevel } from "@zerog/core";
+import { resolve } from "node:path";
+import { createLogger, hexToBytes, type LogLevel } from "@zerog/core";
 import {
   DASignerNode,
   DisperserClient,
@@ -13,9 +13,8 @@ import {
   samplingFailureBound,
 } from "@zerog/da";
 import type { Command } from "commander";
-import type { Hex } from "viem";
-import { CliError, CliErrorCode, intArg, readJsonFile } from "../config.js";
-import type { DevnetManifest } from "../devnet/manifest.js";
+import { intArg } from "../config.js";
+import { badArg, print, readKeyFile, readRunningManifest, runUntilSignal, wholeZG } from "./shared.js";
 
 interface NodeFlags {
   chainRpc: string;
@@ -49,7 +48,7 @@ export function registerDACommands(program: Command): void {
   node(da.command("signer").description("run a DA signer: verify, store and BLS-sign the columns of blobs its quorum slots hold"), 34000)
     .option("--stake <zg>", "ZG to keep staked in DARegistry (votes = stake / tokensPerVote)", "32")
     .action(async (f: NodeFlags & { stake: string }) => {
-      const key = readKeyFile(f.keyFile, true);
+      const key = readKeyFile(f.keyFile, ["blsSecretKey"]);
       const logger = createLogger({ level: f.logLevel as LogLevel, base: { node: "da-signer" } });
       const n = new DASignerNode(
         {
@@ -58,7 +57,7 @@ export function registerDACommands(program: Command): void {
           dataDir: resolve(f.dataDir ?? ".zerog/da-signer"),
           stake: wholeZG(f.stake, "--stake"),
         },
-        { key: daSignerKeyFromSecret(hexToBytes(key.blsSecretKey!)), privateKey: key.privateKey, logger },
+        { key: daSignerKeyFromSecret(hexToBytes(key.blsSecretKey)), privateKey: key.privateKey, logger },
       );
       await runUntilSignal(
         () => n.start(),
@@ -70,7 +69,7 @@ export function registerDACommands(program: Command): void {
   node(da.command("disperser").description("run the DA disperser: encode blobs, submit data roots, collect and submit signatures"), 51001)
     .option("--workers <n>", "encoder threads (default: one per core)", intArg("--workers", 0, 64))
     .action(async (f: NodeFlags & { workers?: number }) => {
-      const key = readKeyFile(f.keyFile, false);
+      const key = readKeyFile(f.keyFile);
       const logger = createLogger({ level: f.logLevel as LogLevel, base: { node: "da-disperser" } });
       const n = new DisperserNode(
         {
@@ -183,61 +182,15 @@ async function locate(id: string, f: ClientFlags) {
   return { ref, quorum, clients: new Map(signers.map((x) => [x.address, new SignerClient(x.url)])) };
 }
 
-async function runUntilSignal(start: () => Promise<void>, stop: () => Promise<void>, logger: { flush(): void }): Promise<void> {
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    try {
-      await stop();
-    } finally {
-      logger.flush();
-      process.exit(code);
-    }
-  };
-  process.once("SIGINT", () => void shutdown(0));
-  process.once("SIGTERM", () => void shutdown(0));
-  await start();
-}
-
-function readKeyFile(path: string | undefined, bls: boolean): { privateKey: Hex; blsSecretKey?: Hex } {
-  if (!path) throw badArg("key-file", `--key-file is required: a JSON file {"privateKey": "0x…"${bls ? ', "blsSecretKey": "0x…"' : ""}}`);
-  const k = readJsonFile(path, "key file") as { privateKey?: unknown; blsSecretKey?: unknown };
-  const hex32 = (v: unknown) => typeof v === "string" && isHex(v) && v.length === 66;
-  if (!hex32(k.privateKey)) throw badArg("key-file", `${path}: privateKey must be 32 bytes of 0x-hex`);
-  if (bls && !hex32(k.blsSecretKey)) throw badArg("key-file", `${path}: blsSecretKey must be 32 bytes of 0x-hex`);
-  return k as { privateKey: Hex; blsSecretKey?: Hex };
-}
-
-function wholeZG(v: string, name: string): bigint {
-  if (!/^[0-9]+$/.test(v)) throw badArg(name, `${name} must be a whole number of ZG, got "${v}"`);
-  return BigInt(v) * 10n ** 18n;
-}
-
-function manifestOf(datadir: string): DevnetManifest | null {
-  const path = join(resolve(datadir), "devnet", "devnet.json");
-  if (!existsSync(path)) return null;
-  const m = readJsonFile(path, "devnet manifest") as DevnetManifest;
-  return m.status === "running" ? m : null;
-}
-
 function disperserUrl(f: ClientFlags): string {
-  const url = f.disperser ?? manifestOf(f.datadir)?.nodes.find((n) => n.role === "da-disperser")?.rpc;
+  const url = f.disperser ?? readRunningManifest(f.datadir)?.nodes.find((n) => n.role === "da-disperser")?.rpc;
   if (!url)
     throw badArg("disperser", `no running devnet with a DA disperser in ${f.datadir}; start one with zg devnet or pass --disperser`);
   return url;
 }
 
 function chainRpc(f: ClientFlags): string {
-  const url = f.rpc ?? manifestOf(f.datadir)?.rpcUrls[0];
+  const url = f.rpc ?? readRunningManifest(f.datadir)?.rpcUrls[0];
   if (!url) throw badArg("rpc", `no running devnet in ${f.datadir}; start one with zg devnet or pass --rpc`);
   return url;
-}
-
-function print(f: ClientFlags, json: unknown, text: string): void {
-  console.log(f.json ? JSON.stringify(json, (_, v) => (typeof v === "bigint" ? v.toString() : v)) : text);
-}
-
-function badArg(detail: string, message: string): CliError {
-  return new CliError({ code: CliErrorCode.BAD_ARGUMENT, detail }, message);
 }

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import {
   downloadFile,
   getFileInfo,
@@ -14,8 +14,9 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { createPublicClient, createWalletClient, defineChain, type Hex, http, isAddress, isHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { CliError, CliErrorCode, intArg, readJsonFile } from "../config.js";
+import { CliError, CliErrorCode, intArg } from "../config.js";
 import type { DevnetManifest } from "../devnet/manifest.js";
+import { badArg, readRunningManifest } from "./shared.js";
 
 interface NetworkFlags {
   datadir: string;
@@ -90,7 +91,7 @@ async function upload(file: string, f: UploadFlags): Promise<void> {
   if (!existsSync(file) || !statSync(file).isFile()) throw badArg("file", `${file} is not a file`);
   if (f.abi !== "new" && f.abi !== "old") throw badArg("abi", `--abi must be "new" or "old", got "${f.abi}"`);
   if (f.flow !== undefined && !isAddress(f.flow)) throw badArg("flow", `--flow must be a 20-byte hex address, got "${f.flow}"`);
-  const manifest = readDevnetManifest(f.datadir);
+  const manifest = readRunningManifest(f.datadir);
   const nodes = nodeUrls(f, manifest);
   const rpc = f.rpc ?? manifest?.rpcUrls[0];
   if (!rpc) throw noDevnet(f.datadir, "--rpc");
@@ -160,7 +161,7 @@ const PHASES: Record<UploadPhase, string> = {
 async function download(rootArg: string, out: string, f: DownloadFlags): Promise<void> {
   const root = parseRoot(rootArg);
   if (existsSync(out) && !f.force) throw badArg("out", `${out} exists; add --force to overwrite it`);
-  const nodes = nodeUrls(f, readDevnetManifest(f.datadir));
+  const nodes = nodeUrls(f, readRunningManifest(f.datadir));
   const sink = await createFileSink(out);
   const bar = progressBar(f.json);
   const started = performance.now();
@@ -194,7 +195,7 @@ async function download(rootArg: string, out: string, f: DownloadFlags): Promise
 
 async function info(rootArg: string, f: NetworkFlags): Promise<void> {
   const root = parseRoot(rootArg);
-  const nodes = nodeUrls(f, readDevnetManifest(f.datadir));
+  const nodes = nodeUrls(f, readRunningManifest(f.datadir));
   const r = await getFileInfo({ root, nodes });
   if (f.json) console.log(JSON.stringify(r));
   else {
@@ -216,14 +217,6 @@ function describeNode(n: NodeFileInfo): string {
   const { tx, finalized, uploadedSegNum } = n.info;
   const state = finalized ? "finalized" : `not finalized (${uploadedSegNum} segments uploaded)`;
   return `${shard}  ${state}  tx seq ${tx.seq}  size ${tx.size}  flow start ${tx.startEntryIndex}`;
-}
-
-/** The devnet manifest under `<datadir>/devnet/devnet.json`, if a devnet is running there. */
-function readDevnetManifest(datadir: string): DevnetManifest | null {
-  const path = join(resolve(datadir), "devnet", "devnet.json");
-  if (!existsSync(path)) return null;
-  const m = readJsonFile(path, "devnet manifest") as DevnetManifest;
-  return m.status === "running" ? m : null;
 }
 
 function nodeUrls(f: NetworkFlags, manifest: DevnetManifest | null): string[] {
@@ -254,10 +247,6 @@ function parseKey(key: string): Hex {
   const hex = key.startsWith("0x") ? key : `0x${key}`;
   if (!isHex(hex) || hex.length !== 66) throw badArg("key", "the private key must be 32 bytes of hex");
   return hex;
-}
-
-function badArg(detail: string, message: string): CliError {
-  return new CliError({ code: CliErrorCode.BAD_ARGUMENT, detail }, message);
 }
 
 function noDevnet(datadir: string, flag: string): CliError {
