@@ -1,0 +1,1 @@
+export { ComputeError, ComputeErrorCode, type ComputeErrorType } from "./errors.js";
