@@ -2,6 +2,22 @@ import { ContractsError, ContractsErrorCode } from "./errors.js";
 import * as generated from "./generated/index.js";
 
 export {
+  COMPUTE_SYSTEM_CONTRACTS,
+  type ComputeGenesisDeployment,
+  type ComputeGenesisParams,
+  type ComputeSystemContractName,
+  computeGenesisDeployments,
+  DEVNET_COMPUTE_PARAMS,
+  DisputeOutcome,
+  INFERENCE_RECEIPT_TYPES,
+  type InferenceReceipt,
+  inferenceEip712Domain,
+  OPML_VERIFIABILITY,
+  SettlementStatus,
+  TEE_SETTLEMENT_TYPES,
+  type TEESettlementMessage,
+} from "./compute.js";
+export {
   DA_SYSTEM_CONTRACTS,
   type DAGenesisDeployment,
   type DAGenesisParams,
@@ -37,6 +53,15 @@ export {
   flowAbi,
   flowBytecode,
   flowDeployedBytecode,
+  inferenceDisputesAbi,
+  inferenceDisputesBytecode,
+  inferenceDisputesDeployedBytecode,
+  inferenceServingAbi,
+  inferenceServingBytecode,
+  inferenceServingDeployedBytecode,
+  ledgerManagerAbi,
+  ledgerManagerBytecode,
+  ledgerManagerDeployedBytecode,
   solcVersion,
   storageRewardAbi,
   storageRewardBytecode,
@@ -115,6 +140,24 @@ export const contracts = {
     abi: generated.daEntranceAbi,
     bytecode: generated.daEntranceBytecode,
     deployedBytecode: generated.daEntranceDeployedBytecode,
+  },
+  /** 0G Compute main ledger (genesis: `COMPUTE_SYSTEM_CONTRACTS.LedgerManager`). */
+  LedgerManager: {
+    abi: generated.ledgerManagerAbi,
+    bytecode: generated.ledgerManagerBytecode,
+    deployedBytecode: generated.ledgerManagerDeployedBytecode,
+  },
+  /** 0G Compute inference services, sub-accounts, settlement and provider stakes. */
+  InferenceServing: {
+    abi: generated.inferenceServingAbi,
+    bytecode: generated.inferenceServingBytecode,
+    deployedBytecode: generated.inferenceServingDeployedBytecode,
+  },
+  /** zerog's disputes over "OpML" answers: staked verifiers, votes, slashing through `InferenceServing`. */
+  InferenceDisputes: {
+    abi: generated.inferenceDisputesAbi,
+    bytecode: generated.inferenceDisputesBytecode,
+    deployedBytecode: generated.inferenceDisputesDeployedBytecode,
   },
 } as const satisfies Record<string, ContractArtifact>;
 
