@@ -52,11 +52,11 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
     bytes32 private constant OPML = keccak256("OpML");
     bool private transient locked;
 
-    mapping(bytes32 => Account) private accounts;
+    mapping(bytes32 => Account) private accountOf;
     Bytes32Set private accountKeys;
     mapping(address => Bytes32Set) private accountKeysByProvider;
     mapping(address => Bytes32Set) private accountKeysByUser;
-    mapping(address => Service) private services;
+    mapping(address => Service) private serviceOf;
     AddressSet private serviceProviders;
     mapping(address => uint256) private providerStake;
     /// 0 while the provider's service is active; after `removeService`, when its stake may leave.
@@ -162,12 +162,12 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
         emit ContractInitialized(owner_, locktime_, ledgerAddress_);
     }
 
-    function updateLockTime(uint256 locktime_) external onlyOwner {
-        if (locktime_ < MIN_LOCKTIME || locktime_ > MAX_LOCKTIME) {
-            revert LockTimeOutOfRange(locktime_, MIN_LOCKTIME, MAX_LOCKTIME);
+    function updateLockTime(uint256 _locktime) external onlyOwner {
+        if (_locktime < MIN_LOCKTIME || _locktime > MAX_LOCKTIME) {
+            revert LockTimeOutOfRange(_locktime, MIN_LOCKTIME, MAX_LOCKTIME);
         }
-        emit LockTimeUpdated(lockTime, locktime_);
-        lockTime = locktime_;
+        emit LockTimeUpdated(lockTime, _locktime);
+        lockTime = _locktime;
     }
 
     // ---- sub-accounts (IServing, called by the ledger) ----
@@ -180,7 +180,7 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
         _checkParties(user, provider);
         bytes32 key = _key(user, provider);
         if (setContains(accountKeys, key)) revert AccountExists(user, provider);
-        Account storage account = accounts[key];
+        Account storage account = accountOf[key];
         // A re-created account keeps its nonce and generation, so old settlements and tokens stay dead.
         account.user = user;
         account.provider = provider;
@@ -270,7 +270,7 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
         }
         setRemove(accountKeysByProvider[provider], key);
         setRemove(accountKeysByUser[user], key);
-        Account storage account = accounts[key];
+        Account storage account = accountOf[key];
         uint256 deleted = account.balance;
         account.balance = 0;
         account.pendingRefund = 0;
@@ -294,14 +294,14 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
         return _account(user, provider);
     }
 
-    function getAllAccounts(uint256 offset, uint256 limit) external view returns (Account[] memory, uint256) {
+    function getAllAccounts(uint256 offset, uint256 limit) external view returns (Account[] memory accounts, uint256 total) {
         return _page(accountKeys.items, offset, limit);
     }
 
     function getAccountsByProvider(address provider, uint256 offset, uint256 limit)
         external
         view
-        returns (Account[] memory accounts_, uint256 total)
+        returns (Account[] memory accounts, uint256 total)
     {
         return _page(accountKeysByProvider[provider].items, offset, limit);
     }
@@ -309,18 +309,18 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
     function getAccountsByUser(address user, uint256 offset, uint256 limit)
         external
         view
-        returns (Account[] memory accounts_, uint256 total)
+        returns (Account[] memory accounts, uint256 total)
     {
         return _page(accountKeysByUser[user].items, offset, limit);
     }
 
     /// The caller's (a provider's) accounts with `users`; an empty record where there is none.
-    function getBatchAccountsByUsers(address[] calldata users) external view returns (Account[] memory accounts_) {
+    function getBatchAccountsByUsers(address[] calldata users) external view returns (Account[] memory accounts) {
         if (users.length > MAX_BATCH_USERS) revert BatchSizeTooLarge(users.length, MAX_BATCH_USERS);
-        accounts_ = new Account[](users.length);
+        accounts = new Account[](users.length);
         for (uint256 i = 0; i < users.length; i++) {
             bytes32 key = _key(users[i], msg.sender);
-            if (setContains(accountKeys, key)) accounts_[i] = accounts[key];
+            if (setContains(accountKeys, key)) accounts[i] = accountOf[key];
         }
     }
 
@@ -371,7 +371,7 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
     function addOrUpdateService(ServiceParams calldata params) external payable {
         if (bytes(params.additionalInfo).length > MAX_ADDITIONAL_INFO_LENGTH) revert AdditionalInfoTooLong();
         _stakeFor(msg.sender);
-        Service storage s = services[msg.sender];
+        Service storage s = serviceOf[msg.sender];
         if (setAdd(serviceProviders, msg.sender)) {
             s.provider = msg.sender;
             s.teeSignerAcknowledged = true;
@@ -403,9 +403,9 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
     /// Removes the service. Its stake stays, still slashable, until `challengeWindow` has passed.
     function removeService() external {
         if (!setRemove(serviceProviders, msg.sender)) revert ServiceNotExist(msg.sender);
-        Service storage s = services[msg.sender];
+        Service storage s = serviceOf[msg.sender];
         if (_isOpml(s)) _keepLiable(msg.sender, s.teeSignerAddress);
-        delete services[msg.sender];
+        delete serviceOf[msg.sender];
         uint256 unlockAt = block.timestamp + challengeWindow;
         stakeUnlockAt[msg.sender] = unlockAt;
         emit ServiceRemoved(msg.sender);
@@ -436,7 +436,7 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
     /// For `InferenceDisputes`: whether `provider` runs an active "OpML" service, and whether receipts signed by
     /// `signer` are disputable against it now (its current OpML signer, or a former one within `challengeWindow`).
     function disputeStatus(address provider, address signer) external view returns (bool opml, bool liable) {
-        Service storage s = services[provider];
+        Service storage s = serviceOf[provider];
         opml = setContains(serviceProviders, provider) && _isOpml(s);
         if (signer == address(0)) return (opml, false);
         liable = (opml && s.teeSignerAddress == signer) || signerLiableUntil[provider][signer] > block.timestamp;
@@ -461,21 +461,21 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
 
     function getService(address provider) external view returns (Service memory service) {
         if (!setContains(serviceProviders, provider)) revert ServiceNotExist(provider);
-        return services[provider];
+        return serviceOf[provider];
     }
 
     function getAllServices(uint256 offset, uint256 limit)
         external
         view
-        returns (Service[] memory services_, uint256 total)
+        returns (Service[] memory services, uint256 total)
     {
         if (limit > MAX_PAGE) revert LimitTooLarge(limit, MAX_PAGE);
         address[] storage providers = serviceProviders.items;
         total = providers.length;
         (uint256 start, uint256 count) = pageBounds(offset, limit == 0 ? MAX_PAGE : limit, total);
-        services_ = new Service[](count);
+        services = new Service[](count);
         for (uint256 i = 0; i < count; i++) {
-            services_[i] = services[providers[start + i]];
+            services[i] = serviceOf[providers[start + i]];
         }
     }
 
@@ -500,7 +500,7 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
         uint256 n = _checkBatch(settlements.length);
         statuses = new uint8[](n);
         if (!setContains(serviceProviders, msg.sender)) revert ServiceNotExist(msg.sender);
-        Service storage service = services[msg.sender];
+        Service storage service = serviceOf[msg.sender];
         address signer = service.teeSignerAddress;
         bool serviceAcknowledged = service.teeSignerAcknowledged && signer != address(0);
         bytes32 domain = inferenceDomainSeparator(address(this));
@@ -511,7 +511,7 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
             if (item.provider != msg.sender) revert ProviderMismatch(item.provider, msg.sender);
             bytes32 key = _key(user, msg.sender);
             if (!setContains(accountKeys, key)) revert AccountNotExists(user, msg.sender);
-            Account storage account = accounts[key];
+            Account storage account = accountOf[key];
             if (!serviceAcknowledged || !account.acknowledged) revert TEESignerNotAcknowledged(user, msg.sender);
             if (item.nonce <= account.nonce) revert InvalidNonce(user, item.nonce, account.nonce);
             address recovered = recoverSigner(typedDataDigest(domain, _settlementHash(item)), item.signature);
@@ -588,8 +588,8 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
         bytes32 key = _key(item.user, msg.sender);
         if (!setContains(accountKeys, key)) return (SettlementStatus.INVALID_SIGNATURE, item.totalFee);
         if (!setContains(serviceProviders, msg.sender)) return (SettlementStatus.PROVIDER_MISMATCH, item.totalFee);
-        Account storage account = accounts[key];
-        Service storage service = services[msg.sender];
+        Account storage account = accountOf[key];
+        Service storage service = serviceOf[msg.sender];
         if (!account.acknowledged || !service.teeSignerAcknowledged || service.teeSignerAddress == address(0)) {
             return (SettlementStatus.NO_TEE_SIGNER, item.totalFee);
         }
@@ -674,7 +674,7 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
 
     function _setSignerAcknowledged(address provider, bool acknowledged) private {
         if (!setContains(serviceProviders, provider)) revert ServiceNotExist(provider);
-        Service storage s = services[provider];
+        Service storage s = serviceOf[provider];
         s.teeSignerAcknowledged = acknowledged;
         emit ProviderTEESignerAcknowledged(provider, s.teeSignerAddress, acknowledged);
     }
@@ -689,14 +689,14 @@ contract InferenceServing is ComputeOwnable, IServing, IInferenceStakes {
         (uint256 start, uint256 count) = pageBounds(offset, limit == 0 ? MAX_PAGE : limit, total);
         page = new Account[](count);
         for (uint256 i = 0; i < count; i++) {
-            page[i] = accounts[keys[start + i]];
+            page[i] = accountOf[keys[start + i]];
         }
     }
 
     function _account(address user, address provider) private view returns (Account storage) {
         bytes32 key = _key(user, provider);
         if (!setContains(accountKeys, key)) revert AccountNotExists(user, provider);
-        return accounts[key];
+        return accountOf[key];
     }
 
     function _checkParties(address user, address provider) private pure {

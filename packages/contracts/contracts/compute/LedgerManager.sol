@@ -22,7 +22,7 @@ contract LedgerManager is ComputeOwnable {
     uint256 private constant DEFAULT_PAGE = 50;
     bool private transient locked;
 
-    mapping(address => Ledger) private ledgers;
+    mapping(address => Ledger) private ledgerOf;
     AddressSet private ledgerUsers;
     mapping(address => ServiceInfo) private registeredServices;
     mapping(bytes32 => address) private serviceByName;
@@ -204,12 +204,12 @@ contract LedgerManager is ComputeOwnable {
     }
 
     /// `limit` 0 means 50; unlike the service getters 0G sets no maximum here.
-    function getAllLedgers(uint256 offset, uint256 limit) external view returns (Ledger[] memory ledgers_, uint256 total) {
+    function getAllLedgers(uint256 offset, uint256 limit) external view returns (Ledger[] memory ledgers, uint256 total) {
         total = ledgerUsers.items.length;
         (uint256 start, uint256 count) = pageBounds(offset, limit == 0 ? DEFAULT_PAGE : limit, total);
-        ledgers_ = new Ledger[](count);
+        ledgers = new Ledger[](count);
         for (uint256 i = 0; i < count; i++) {
-            ledgers_[i] = ledgers[ledgerUsers.items[start + i]];
+            ledgers[i] = ledgerOf[ledgerUsers.items[start + i]];
         }
     }
 
@@ -240,12 +240,13 @@ contract LedgerManager is ComputeOwnable {
         return serviceByName[keccak256(bytes(serviceName))];
     }
 
-    function getAllActiveServices() external view returns (ServiceInfo[] memory services) {
+    function getAllActiveServices() external view returns (ServiceInfo[] memory) {
         address[] storage addrs = serviceAddresses.items;
-        services = new ServiceInfo[](addrs.length);
+        ServiceInfo[] memory infos = new ServiceInfo[](addrs.length);
         for (uint256 i = 0; i < addrs.length; i++) {
-            services[i] = registeredServices[addrs[i]];
+            infos[i] = registeredServices[addrs[i]];
         }
+        return infos;
     }
 
     function getRecommendedService(string memory serviceType)
@@ -360,20 +361,20 @@ contract LedgerManager is ComputeOwnable {
             if (amount < MIN_ACCOUNT_BALANCE) revert MinimumDepositRequired(amount, MIN_ACCOUNT_BALANCE);
             _createLedger(user, amount, "");
         } else {
-            Ledger storage ledger = ledgers[user];
+            Ledger storage ledger = ledgerOf[user];
             ledger.availableBalance += amount;
             ledger.totalBalance += amount;
         }
     }
 
     function _createLedger(address user, uint256 amount, string memory additionalInfo) private {
-        ledgers[user] = Ledger({user: user, availableBalance: amount, totalBalance: amount, additionalInfo: additionalInfo});
+        ledgerOf[user] = Ledger({user: user, availableBalance: amount, totalBalance: amount, additionalInfo: additionalInfo});
         setAdd(ledgerUsers, user);
     }
 
     function _deleteLedgerRecord(address user) private {
         setRemove(ledgerUsers, user);
-        delete ledgers[user];
+        delete ledgerOf[user];
     }
 
     /// Deletes the user's sub-accounts in every service; a service that reverts is skipped (its record is dropped
@@ -393,7 +394,7 @@ contract LedgerManager is ComputeOwnable {
 
     function _ledger(address user) private view returns (Ledger storage) {
         if (!setContains(ledgerUsers, user)) revert LedgerNotExists(user);
-        return ledgers[user];
+        return ledgerOf[user];
     }
 
     function _checkInfo(string memory additionalInfo) private pure {

@@ -136,9 +136,14 @@ const fixture = (name: string): Abi =>
   JSON.parse(readFileSync(new URL(`../fixtures/ogCompute/${name}.abi.json`, import.meta.url), "utf8")) as Abi;
 const SKIPPED = new Set(["initialize", "initialized", "Initialized"]);
 
+// Names as well as types: ethers' Result and viem's decoded events and named results are keyed by them.
 type Canonical = string | { type: string; components: Canonical[] };
 const canonical = (ps: readonly AbiParameter[] = []): Canonical[] =>
-  ps.map((p) => ("components" in p && p.components ? { type: p.type, components: canonical(p.components) } : p.type));
+  ps.map((p) =>
+    "components" in p && p.components
+      ? { type: `${p.type} ${p.name ?? ""}`, components: canonical(p.components) }
+      : `${p.type} ${p.name ?? ""}`,
+  );
 const errorSelector = (e: AbiError) => toFunctionSelector({ ...e, type: "function", outputs: [], stateMutability: "nonpayable" });
 
 function selectorsOf(abi: Abi) {
@@ -162,6 +167,7 @@ function expectAbiCompatible(ours: Abi, theirs: Abi) {
       const mine = o.fns.get(toFunctionSelector(item));
       expect(mine, toFunctionSignature(item)).toBeDefined();
       expect(canonical(mine?.outputs), `${item.name} outputs`).toEqual(canonical(item.outputs));
+      expect(canonical(mine?.inputs), `${item.name} inputs`).toEqual(canonical(item.inputs));
       // pure and view are both calls to viem and ethers; what matters is read vs write vs payable.
       const kind = (m?: string) => (m === "pure" ? "view" : m);
       expect(kind(mine?.stateMutability), `${item.name} mutability`).toBe(kind(item.stateMutability));
@@ -169,11 +175,13 @@ function expectAbiCompatible(ours: Abi, theirs: Abi) {
       const mine = o.events.get(toEventSelector(item));
       expect(mine, `event ${item.name}`).toBeDefined();
       expect(
-        mine?.inputs.map((i) => i.indexed ?? false),
+        mine?.inputs.map((i) => `${i.name} ${i.indexed ?? false}`),
         `${item.name} indexed`,
-      ).toEqual(item.inputs.map((i) => i.indexed ?? false));
+      ).toEqual(item.inputs.map((i) => `${i.name} ${i.indexed ?? false}`));
     } else if (item.type === "error") {
-      expect(o.errors.get(errorSelector(item)), `error ${item.name}`).toBeDefined();
+      const mine = o.errors.get(errorSelector(item));
+      expect(mine, `error ${item.name}`).toBeDefined();
+      expect(canonical(mine?.inputs), `${item.name} fields`).toEqual(canonical(item.inputs));
     } else if (item.type === "receive") {
       expect(ours.some((i) => i.type === "receive")).toBe(true);
     } else continue;
@@ -194,7 +202,7 @@ function additions(ours: Abi, theirs: Abi): string[] {
 }
 
 describe("compute contracts: ABI, size, genesis encoding", () => {
-  it("every function, event and error of 0G's pinned ABIs exists with its selector, topic and output types", () => {
+  it("every function, event and error of 0G's pinned ABIs exists with its selector, topic, parameter names and output types", () => {
     expect(expectAbiCompatible(LEDGER_ABI, fixture("LedgerManager"))).toBe(63);
     expect(expectAbiCompatible(SERVING_ABI, fixture("InferenceServing"))).toBe(73);
   });
