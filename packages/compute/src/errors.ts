@@ -21,6 +21,10 @@ export enum ComputeErrorCode {
   DATADIR_LOCKED = "COMPUTE_DATADIR_LOCKED",
   /** The thing asked for is not stored here. */
   NOT_FOUND = "COMPUTE_NOT_FOUND",
+  /** A request body is larger than the broker takes. */
+  TOO_LARGE = "COMPUTE_TOO_LARGE",
+  /** The broker is stopping (or was halted) and takes no more work. */
+  STOPPED = "COMPUTE_STOPPED",
 }
 
 export type ComputeErrorType =
@@ -33,6 +37,8 @@ export type ComputeErrorType =
   | { code: ComputeErrorCode.UNKNOWN_SERVICE; provider: string }
   | { code: ComputeErrorCode.CHAIN_FAILED; detail: string }
   | { code: ComputeErrorCode.DATADIR_LOCKED; dataDir: string; pid: number }
-  | { code: ComputeErrorCode.NOT_FOUND; what: string };
+  | { code: ComputeErrorCode.NOT_FOUND; what: string }
+  | { code: ComputeErrorCode.TOO_LARGE; limit: number }
+  | { code: ComputeErrorCode.STOPPED };
 
 export class ComputeError extends ZgError<ComputeErrorType> {}
