@@ -250,7 +250,7 @@ describe("build", () => {
     const args = [buildScript, "--contracts", join(dir, "contracts"), "--out", outDir];
     const first = await run(process.execPath, args);
     expect(first.stdout).toMatch(
-      /compiled BLS12381, BLSTest, DAEntrance, DARegistry, DASigners, FixedPrice, Flow, StorageReward, TestEvents, TestEventsChild, TestEventsEphemeral, TestToken/,
+      /compiled BLS12381, BLSTest, DAEntrance, DARegistry, DASigners, FixedPrice, Flow, InferenceDisputes, InferenceServing, LedgerManager, StorageReward, TestEvents, TestEventsChild, TestEventsEphemeral, TestToken/,
     );
     const before = await snapshot(outDir);
     expect(before.map((s) => s.f)).toEqual([
@@ -262,6 +262,9 @@ describe("build", () => {
       "DASigners.ts",
       "FixedPrice.ts",
       "Flow.ts",
+      "InferenceDisputes.ts",
+      "InferenceServing.ts",
+      "LedgerManager.ts",
       "StorageReward.ts",
       "TestEvents.ts",
       "TestEventsChild.ts",
