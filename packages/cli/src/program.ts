@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerComputeCommands } from "./commands/compute.js";
 import { registerDACommands } from "./commands/da.js";
 import { registerDevnetCommand } from "./commands/devnet.js";
 import { registerGenesisCommands } from "./commands/genesis.js";
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerStorageCommands(storage);
   registerStorageNodeCommand(storage);
   registerDACommands(program);
+  registerComputeCommands(program);
   return program;
 }

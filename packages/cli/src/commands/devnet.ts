@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { intArg, readJsonFile } from "../config.js";
+import { computeAccounts, planCompute } from "../devnet/computeLayout.js";
 import { type PlannedDAProcess, planDA } from "../devnet/daLayout.js";
 import { checkExistingGenesis, devnetValidatorKeys, planDevnet, planStorageNodes } from "../devnet/layout.js";
 import { type DevnetManifest, writeManifest } from "../devnet/manifest.js";
@@ -26,6 +27,8 @@ export interface DevnetFlags {
   "da.signers": number;
   "da.port": number;
   "da.disperserPort": number;
+  "compute.providers": number;
+  "compute.port": number;
   logLevel: string;
 }
 
@@ -69,6 +72,18 @@ export function registerDevnetCommand(program: Command): void {
     )
     .option("--da.port <port>", "HTTP port of da-signer-0; the others use the next ports", intArg("--da.port", 1, 65535), 34000)
     .option("--da.disperser-port <port>", "HTTP port of the DA disperser", intArg("--da.disperser-port", 1, 65535), 51001)
+    .option(
+      "--compute.providers <n>",
+      "0G Compute: a provider serving the built-in deterministic model, registered on chain, and a staked verifier (0: none)",
+      intArg("--compute.providers", 0, 1),
+      1,
+    )
+    .option(
+      "--compute.port <port>",
+      "HTTP port of the compute provider; the verifier's status API uses the next",
+      intArg("--compute.port", 1, 65535),
+      3080,
+    )
     .option("--log-level <level>", "log level of the nodes", "info")
     .action(async (flags: DevnetFlags) => {
       await runDevnet(flags);
@@ -80,7 +95,7 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   if (f.reset) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const genesisPath = join(dir, "genesis.json");
-  checkExistingGenesis(genesisPath, f.validators, f["storage.nodes"] > 0, f["da.signers"] > 0);
+  checkExistingGenesis(genesisPath, f.validators, f["storage.nodes"] > 0, f["da.signers"] > 0, f["compute.providers"] > 0);
   const fresh = !existsSync(genesisPath);
   const chainId = fresh ? f.chainId : Number((readJsonFile(genesisPath, "genesis") as { chainId: number }).chainId);
   const accounts = deriveAccounts(f.mnemonic, f.accounts).map(({ address, privateKey }) => ({ address, privateKey }));
@@ -104,6 +119,14 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
     mnemonic: f.mnemonic,
     logLevel: f.logLevel,
   });
+  const compute = planCompute(dir, {
+    providers: f["compute.providers"],
+    host: f["rpc.host"],
+    port: f["compute.port"],
+    chainRpc: main.rpc,
+    mnemonic: f.mnemonic,
+    logLevel: f.logLevel,
+  });
   if (fresh) {
     const validators = devnetValidatorKeys(dir, f.validators);
     const genesis = await buildDevGenesis({
@@ -114,7 +137,8 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
       validators,
       // Deployed even without signer processes, so every devnet has the DA contracts.
       da: { signers: da.genesisSigners },
-      extraAccounts: da.accounts,
+      // The compute accounts are funded even when no compute process runs now, so a later start can stake.
+      extraAccounts: [...da.accounts, ...computeAccounts(f.mnemonic)],
     });
     writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`);
   }
@@ -174,6 +198,10 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
       procs.push(p);
       await waitReady(p, 60_000);
     }
+    // The provider stakes and registers its service, the verifier stakes: both need the chain, neither needs DA.
+    const computeProcs = compute.processes.map((c) => spawnDA(c));
+    procs.push(...computeProcs);
+    await Promise.all(computeProcs.map((p) => waitReady(p, 60_000)));
   } catch (e) {
     await stopAll(1, `devnet failed to start: ${(e as Error).message}`);
     return;
@@ -183,6 +211,7 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
     ...nodes.map((n) => ({ name: n.name, dir: n.dir, role: n.role, rpc: n.rpc, ws: n.ws, p2p: n.p2p })),
     ...storageNodes.map((s) => ({ name: s.name, dir: s.dir, role: "storage" as const, rpc: s.rpc })),
     ...[...da.signers, ...(da.disperser ? [da.disperser] : [])].map((s) => ({ name: s.name, dir: s.dir, role: s.role, rpc: s.rpc })),
+    ...compute.processes.map((c) => ({ name: c.name, dir: c.dir, role: c.role, rpc: c.rpc })),
   ];
   for (const [i, p] of procs.entries()) {
     const { dir, ...entry } = described[i]!;
@@ -191,7 +220,12 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
       const why = `${entry.name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`;
       // DA processes are replicas of a quorum (any 3 of 4 signers confirm, any 2 serve): the devnet degrades, as a
       // network would, instead of stopping; the chain and storage nodes are essential.
-      if (entry.role === "da-signer" || entry.role === "da-disperser") {
+      if (
+        entry.role === "da-signer" ||
+        entry.role === "da-disperser" ||
+        entry.role === "compute-provider" ||
+        entry.role === "compute-verifier"
+      ) {
         if (!stopping) console.error(`${why}; the devnet keeps running without it`);
       } else void stopAll(1, why);
     });
@@ -203,7 +237,8 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
   printBanner(manifest, manifestPath);
 }
 
-function spawnDA(p: PlannedDAProcess): RunningProcess {
+/** A DA or compute process: ready once its HTTP API answers `readyPath` with one of `readyStatus`. */
+function spawnDA(p: Pick<PlannedDAProcess, "name" | "args" | "dir" | "rpc" | "readyPath" | "readyStatus">): RunningProcess {
   return spawnNode({
     name: p.name,
     args: p.args,
@@ -223,6 +258,10 @@ function printBanner(m: DevnetManifest, manifestPath: string): void {
     ...m.nodes.filter((n) => n.role === "storage").map((n) => `  storage    ${n.rpc}  (${n.name}, zgs_ JSON-RPC)`),
     ...m.nodes.filter((n) => n.role === "da-signer").map((n) => `  DA signer  ${n.rpc}  (${n.name})`),
     ...m.nodes.filter((n) => n.role === "da-disperser").map((n) => `  DA disperser ${n.rpc}`),
+    ...m.nodes
+      .filter((n) => n.role === "compute-provider")
+      .map((n) => `  compute    ${n.rpc}/v1/proxy  (built-in model; zg compute services)`),
+    ...m.nodes.filter((n) => n.role === "compute-verifier").map((n) => `  verifier   ${n.rpc}/status`),
     `  manifest   ${manifestPath}`,
     "",
     "Funded accounts (10,000 ZG each):",

@@ -1,8 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { deployGenesisContracts, GENESIS_DEFAULTS, genesisToJSON, parseGenesis } from "@zerog/chain";
 import {
+  type ComputeGenesisParams,
+  computeGenesisDeployments,
   type DAGenesisParams,
   type DAGenesisSigner,
+  DEVNET_COMPUTE_PARAMS,
   DEVNET_DA_PARAMS,
   DEVNET_STORAGE_PARAMS,
   daGenesisDeployments,
@@ -30,27 +33,31 @@ export interface DevGenesisParams {
    * this genesis' `chainId`; none: no DA contracts.
    */
   da?: { params?: DAGenesisParams; signers: DAGenesisSigner[] };
-  /** More addresses funded with `balance` (the devnet's DA signer and disperser accounts). */
+  /** 0G Compute contract parameters; default `DEVNET_COMPUTE_PARAMS`, owned by the mnemonic's account 0. */
+  compute?: Omit<ComputeGenesisParams, "owner">;
+  /** More addresses funded with `balance` (the devnet's DA, compute provider and verifier accounts). */
   extraAccounts?: string[];
 }
 
 /**
  * A development genesis funding the first accounts of a mnemonic, with the 0G Storage system contracts (`Flow`,
- * `FixedPrice`, `StorageReward` at `STORAGE_SYSTEM_CONTRACTS`) and, when asked, the 0G DA ones (`DA_SYSTEM_CONTRACTS`)
+ * `FixedPrice`, `StorageReward` at `STORAGE_SYSTEM_CONTRACTS`), the 0G Compute ones (`COMPUTE_SYSTEM_CONTRACTS`) and, when asked, the 0G DA ones (`DA_SYSTEM_CONTRACTS`)
  * deployed: their constructors run in an EVM here and the resulting code and storage go into `alloc`;
  * `systemContracts` lists them for `zg_systemContracts`.
  */
 export async function buildDevGenesis(p: DevGenesisParams): Promise<Record<string, unknown>> {
   const alloc: Record<string, unknown> = {};
   const balance = `0x${(p.balance * 10n ** 18n).toString(16)}`;
-  for (const a of deriveAccounts(p.mnemonic, p.accounts)) alloc[a.address] = { balance };
+  const accounts = deriveAccounts(p.mnemonic, p.accounts);
+  for (const a of accounts) alloc[a.address] = { balance };
   for (const a of p.extraAccounts ?? []) {
     if (!isAddress(a)) throw new CliError({ code: CliErrorCode.BAD_ARGUMENT, detail: "extraAccounts" }, `${a} is not an address`);
     alloc[toChecksumAddress(a)] = { balance };
   }
-  // One EVM for both sets: their addresses (0x…5000-5002, 0x…1000-1002) are disjoint.
+  // One EVM for all sets: their addresses (0x…5000-5002, 0x…3000-3002, 0x…1000-1002) are disjoint.
   const deployments: { name: string; address: `0x${string}`; initCode: `0x${string}` }[] = [
     ...storageGenesisDeployments(p.storage ?? DEVNET_STORAGE_PARAMS),
+    ...computeGenesisDeployments({ ...(p.compute ?? DEVNET_COMPUTE_PARAMS), owner: accounts[0]!.address as `0x${string}` }),
     ...(p.da ? daGenesisDeployments(p.da.params ?? DEVNET_DA_PARAMS, p.da.signers) : []),
   ];
   const deployed = await deployGenesisContracts(deployments, { chainId: BigInt(p.chainId) });

@@ -112,9 +112,9 @@ export function planDevnet(dir: string, p: DevnetPlan): PlannedNode[] {
 
 /**
  * Refuses to reuse a devnet created with another number of validators, or without the system contracts of the
- * storage (`storage`) or DA (`da`) processes asked for.
+ * storage (`storage`), DA (`da`) or compute (`compute`) processes asked for.
  */
-export function checkExistingGenesis(genesisPath: string, validators: number, storage = false, da = false): void {
+export function checkExistingGenesis(genesisPath: string, validators: number, storage = false, da = false, compute = false): void {
   if (!existsSync(genesisPath)) return;
   const g = readJsonFile(genesisPath, "genesis") as { validators?: unknown[]; systemContracts?: Record<string, unknown> };
   if (storage && typeof g.systemContracts?.Flow !== "string") {
@@ -127,6 +127,12 @@ export function checkExistingGenesis(genesisPath: string, validators: number, st
     throw new CliError(
       { code: CliErrorCode.BAD_ARGUMENT, detail: "da" },
       `the devnet in ${genesisPath} predates 0G DA (no DASigners contract in its genesis); add --reset to start a new one, or --da.signers 0`,
+    );
+  }
+  if (compute && typeof g.systemContracts?.InferenceServing !== "string") {
+    throw new CliError(
+      { code: CliErrorCode.BAD_ARGUMENT, detail: "compute" },
+      `the devnet in ${genesisPath} predates 0G Compute (no InferenceServing contract in its genesis); add --reset to start a new one, or --compute.providers 0`,
     );
   }
   const have = Array.isArray(g.validators) ? g.validators.length : 0;

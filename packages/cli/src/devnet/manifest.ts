@@ -3,7 +3,7 @@ import { renameSync, writeFileSync } from "node:fs";
 /** One process of a devnet, as scripts and tests find it. */
 export interface ManifestNode {
   name: string;
-  role: "validator" | "rpc" | "storage" | "da-signer" | "da-disperser" | "compute-provider";
+  role: "validator" | "rpc" | "storage" | "da-signer" | "da-disperser" | "compute-provider" | "compute-verifier";
   pid: number;
   rpc: string;
   ws?: string;
