@@ -148,6 +148,19 @@ export class Broker {
       this.store = new UsageStore(this.db);
       this.store.load();
       await this.listen();
+      const accounts = new AccountCache(d.chain, o.accountCacheMs, this.now);
+      this.settler = new Settler(o.settlement, {
+        store: this.store,
+        chain: d.chain,
+        accounts,
+        signerKey: d.signerKey,
+        provider: this.provider,
+        domain: this.domain,
+        logger: this.log,
+        now: this.now,
+      });
+      // Settlements stored before a stop or crash go out first, so the service update below cannot take their nonce.
+      const resent = await this.settler.resendStored();
       this.service = await syncService(
         d.chain,
         {
@@ -162,7 +175,6 @@ export class Broker {
         },
         { stake: o.stakeWei, write: o.syncService, logger: this.log },
       );
-      const accounts = new AccountCache(d.chain, o.accountCacheMs, this.now);
       this.proxy = new InferenceProxy(o, {
         provider: this.provider,
         signerKey: d.signerKey,
@@ -177,23 +189,12 @@ export class Broker {
         now: this.now,
         onBilled: (fee) => this.counters.billed(fee),
       });
-      this.settler = new Settler(o.settlement, {
-        store: this.store,
-        chain: d.chain,
-        accounts,
-        signerKey: d.signerKey,
-        provider: this.provider,
-        domain: this.domain,
-        logger: this.log,
-        now: this.now,
-      });
       this.settler.start();
       this.pruneTimer = setInterval(() => void this.prune(), 600_000).unref();
       d.signal?.addEventListener("abort", this.onAbort, { once: true });
       this.ready = true;
-      const pending = this.store.batches().length;
       this.log.info(
-        { url: this.url, provider: this.provider, signer: this.signerAddress, model: this.service.model, pendingBatches: pending },
+        { url: this.url, provider: this.provider, signer: this.signerAddress, model: this.service.model, resentSettlements: resent },
         "compute broker running",
       );
     } catch (e) {
@@ -303,7 +304,9 @@ export class Broker {
     } catch (e) {
       if (e instanceof ComputeError) {
         const h = httpErrorOf(e);
-        if (h.status >= 500) this.log.warn({ err: e.message, path }, "request failed");
+        // A client that left mid-answer is routine; a backend that failed is not.
+        if (res.destroyed) this.log.debug({ err: e.message, path }, "request ended early");
+        else if (h.status >= 500) this.log.warn({ err: e.message, path }, "request failed");
         sendError(res, h.status, e.message, h.type, h.code);
       } else {
         this.log.error({ err: e, path }, "request failed");

@@ -98,17 +98,22 @@ export class InferenceProxy {
     json: Record<string, unknown>,
   ): Promise<void> {
     const d = this.deps;
+    // One controller for both ways a request ends early: the client leaves, or the backend takes too long.
     const abort = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) abort.abort();
     };
     res.on("close", onClose);
-    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(this.options.backendTimeoutMs)]);
+    const timer = setTimeout(() => abort.abort(), this.options.backendTimeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      res.off("close", onClose);
+    };
     let answer: Awaited<ReturnType<ModelBackend["handle"]>>;
     try {
-      answer = await d.backend.handle({ route, body, json, stream: json.stream === true, signal });
+      answer = await d.backend.handle({ route, body, json, stream: json.stream === true, signal: abort.signal });
     } catch (e) {
-      res.off("close", onClose);
+      done();
       if (e instanceof ComputeError) throw e;
       throw new ComputeError(
         { code: ComputeErrorCode.BACKEND_FAILED, detail: (e as Error).message },
@@ -155,7 +160,7 @@ export class InferenceProxy {
       await this.bill(chatId, user, body, hash.digest(), usage);
       res.end(held ? held.subarray(held.length - 1) : ZERO);
     } finally {
-      res.off("close", onClose);
+      done();
       if (!res.writableFinished && res.headersSent) res.destroy();
     }
   }

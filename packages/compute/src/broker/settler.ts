@@ -90,6 +90,16 @@ export class Settler {
     await this.queue.catch(() => {});
   }
 
+  /**
+   * Sends the stored batches again (same bytes) without waiting for them: done at start, before anything else the
+   * provider signs could take their transaction nonces.
+   */
+  async resendStored(): Promise<number> {
+    const batches = this.deps.store.batches();
+    for (const b of batches) await this.send(b);
+    return batches.length;
+  }
+
   /** Settles every user now (threshold and interval ignored), waiting for the transactions; what it did. */
   settleNow(maxRounds = 100): Promise<SettleSummary> {
     return this.exclusive(async () => {
@@ -236,10 +246,14 @@ export class Settler {
       return false;
     }
     // Reverted, or its sender nonce went to another transaction: it will never settle anything more.
-    d.logger.warn({ tx: b.tx.hash, status, users: b.items.length, settled: reached.size }, "settlement batch refused; retrying its users");
+    d.logger.warn(
+      { tx: b.tx.hash, status, users: b.items.length, settled: reached.size },
+      "settlement batch not mined; retrying its users",
+    );
     const now = d.now();
     for (const i of b.items) {
-      if (reached.has(i.user)) continue;
+      // A replaced transaction says nothing about its users: they go again as they were.
+      if (reached.has(i.user) || status === "replaced") continue;
       if (b.items.length > 1) this.solo.add(i.user);
       else {
         this.solo.delete(i.user);

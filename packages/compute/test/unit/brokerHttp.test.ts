@@ -119,6 +119,42 @@ describe("broker HTTP surface", () => {
     }
   });
 
+  it("a client that goes away mid-stream is not billed, and the backend is stopped", async () => {
+    let stopped: () => void = () => {};
+    const backendStopped = new Promise<void>((resolve) => {
+      stopped = resolve;
+    });
+    const echo = new EchoBackend({ pieceDelayMs: 20 });
+    const slow = await startBroker({
+      backend: {
+        model: echo.model,
+        close: () => echo.close(),
+        handle: async (req) => {
+          req.signal.addEventListener("abort", () => stopped());
+          return echo.handle(req);
+        },
+      },
+    });
+    try {
+      const u = await fundedUser(slow.chain, "quitter");
+      const abort = new AbortController();
+      const res = await fetch(`${slow.url}/v1/proxy/chat/completions`, {
+        method: "POST",
+        headers: { authorization: u.authorization, "content-type": "application/json" },
+        body: chatBody("a b c d e f g h i j k l m n o p", { stream: true }),
+        signal: abort.signal,
+      });
+      await res.body!.getReader().read();
+      abort.abort();
+      await backendStopped;
+      expect(slow.broker.unsettledOf(u.address)).toBe(0n);
+      expect((await post(slow.url, "/v1/proxy/chat/completions", chatBody("after"), u.authorization)).status).toBe(200);
+      expect(slow.broker.unsettledOf(u.address)).toBe(echoFee("after"));
+    } finally {
+      await slow.cleanup();
+    }
+  });
+
   it("serves /completions", async () => {
     const u = await fundedUser(t.chain, "completer");
     const body = JSON.stringify({ model: "echo", prompt: "abc" });
