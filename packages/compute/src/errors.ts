@@ -21,6 +21,8 @@ export enum ComputeErrorCode {
   DATADIR_LOCKED = "COMPUTE_DATADIR_LOCKED",
   /** The thing asked for is not stored here. */
   NOT_FOUND = "COMPUTE_NOT_FOUND",
+  /** A provider broker answered a request with an HTTP error (401, 402, 400, 5xx …); `status` says which. */
+  PROVIDER_REFUSED = "COMPUTE_PROVIDER_REFUSED",
   /** A request body is larger than the broker takes. */
   TOO_LARGE = "COMPUTE_TOO_LARGE",
   /** The broker is stopping (or was halted) and takes no more work. */
@@ -38,6 +40,7 @@ export type ComputeErrorType =
   | { code: ComputeErrorCode.CHAIN_FAILED; detail: string }
   | { code: ComputeErrorCode.DATADIR_LOCKED; dataDir: string; pid: number }
   | { code: ComputeErrorCode.NOT_FOUND; what: string }
+  | { code: ComputeErrorCode.PROVIDER_REFUSED; status: number; message: string }
   | { code: ComputeErrorCode.TOO_LARGE; limit: number }
   | { code: ComputeErrorCode.STOPPED };
 
