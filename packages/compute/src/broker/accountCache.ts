@@ -3,12 +3,13 @@ import type { BrokerAccount, BrokerChain } from "./brokerChain.js";
 
 interface Entry {
   account: BrokerAccount | null;
-  until: number;
+  at: number;
 }
 
 /**
  * Sub-accounts read from the chain, kept `ttlMs` so a busy user costs one `getAccount` every few seconds; concurrent
- * misses share one read. Revocations and deposits are seen within `ttlMs`.
+ * misses share one read. Revocations and deposits are seen within `ttlMs`; a caller about to refuse a request asks
+ * for a younger copy (`maxAgeMs`), which still costs at most one read per user per `maxAgeMs`.
  */
 export class AccountCache {
   private readonly entries = new Map<Hex, Entry>();
@@ -20,17 +21,16 @@ export class AccountCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(user: Hex, fresh = false): Promise<BrokerAccount | null> {
-    if (!fresh) {
-      const e = this.entries.get(user);
-      if (e && e.until > this.now()) return e.account;
-    }
+  /** The account, read from the chain unless the cached copy is younger than `maxAgeMs` (default: the TTL). */
+  async get(user: Hex, maxAgeMs = this.ttlMs): Promise<BrokerAccount | null> {
+    const e = this.entries.get(user);
+    if (e && this.now() - e.at < Math.min(maxAgeMs, this.ttlMs)) return e.account;
     let p = this.inflight.get(user);
-    if (!p || fresh) {
+    if (!p) {
       p = this.chain.getAccount(user).then(
         (account) => {
           if (this.inflight.get(user) === p) this.inflight.delete(user);
-          this.entries.set(user, { account, until: this.now() + this.ttlMs });
+          this.entries.set(user, { account, at: this.now() });
           if (this.entries.size > 100_000) this.sweep();
           return account;
         },
@@ -52,6 +52,6 @@ export class AccountCache {
 
   private sweep(): void {
     const now = this.now();
-    for (const [user, e] of this.entries) if (e.until <= now) this.entries.delete(user);
+    for (const [user, e] of this.entries) if (now - e.at >= this.ttlMs) this.entries.delete(user);
   }
 }

@@ -44,6 +44,7 @@ export interface ProxyDeps {
 }
 
 const ZERO = new Uint8Array(0);
+const RECHECK_MS = 1_000;
 
 /**
  * One inference request through the broker: authenticate the session token, admit it against what the sub-account
@@ -60,7 +61,8 @@ export class InferenceProxy {
     const d = this.deps;
     const now = d.now();
     const { token, user } = d.tokens.verify(req.headers.authorization, now);
-    let account = (await d.accounts.get(user)) ?? (await d.accounts.get(user, true));
+    // Before refusing, a copy at most a second old: the user may have just funded the account.
+    let account = (await d.accounts.get(user)) ?? (await d.accounts.get(user, RECHECK_MS));
     if (!account) throw this.noAccount(user);
     checkSessionToken(token, { provider: d.provider, now, account });
 
@@ -72,7 +74,7 @@ export class InferenceProxy {
     // prompt from above.
     const required = BigInt(body.length) * inputPrice + BigInt(maxTokens) * outputPrice;
     if (this.available(account, user) < required) {
-      account = await d.accounts.get(user, true);
+      account = await d.accounts.get(user, RECHECK_MS);
       if (!account) throw this.noAccount(user);
       const available = this.available(account, user);
       if (available < required) throw this.cannotPay(user, account, available, required, body.length, maxTokens);

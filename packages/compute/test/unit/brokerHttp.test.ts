@@ -246,6 +246,22 @@ describe("broker HTTP surface", () => {
     expect(nr.json().error.message).toContain("no sub-account");
   });
 
+  it("caches accounts: a busy user, or one without a sub-account, costs a chain read per second at most", async () => {
+    const c = await startBroker();
+    try {
+      const u = await fundedUser(c.chain, "cached");
+      const nobody = await createSessionToken({ privateKey: keyOf("cached nobody"), provider: PROVIDER });
+      const reads = c.chain.calls.getAccount;
+      for (let i = 0; i < 20; i++) {
+        expect((await post(c.url, "/v1/proxy/chat/completions", chatBody("x"), u.authorization)).status).toBe(200);
+        expect((await post(c.url, "/v1/proxy/chat/completions", chatBody("x"), nobody.authorization)).status).toBe(402);
+      }
+      expect(c.chain.calls.getAccount - reads).toBeLessThanOrEqual(4);
+    } finally {
+      await c.cleanup();
+    }
+  });
+
   it("50 concurrent users each get their own answer and their own bill", async () => {
     const users = await Promise.all(Array.from({ length: 50 }, (_, i) => fundedUser(t.chain, `crowd-${i}`)));
     const rounds = 4;
