@@ -14,14 +14,14 @@ export interface DevnetProcess {
   nodes: { name: string; role: string; rpc: string; pid: number; dataDir: string }[];
 }
 
-/** `zg devnet` in `dir` on free ports (chain, storage and DA), started and read from its manifest. */
+/** `zg devnet` in `dir` on free ports (chain, storage, DA and compute), started and read from its manifest. */
 export async function startDevnet(dir: string, extra: string[] = []): Promise<DevnetProcess> {
   // One block below the ephemeral range for every service that binds late: storage-i, da-signer-i, the disperser.
-  const [port, p2p, base] = [await freePort(), await freePort(), await freePorts(8 + 4 + 1)];
-  const [storagePort, daPort, disperserPort] = [base, base + 8, base + 12];
+  const [port, p2p, base] = [await freePort(), await freePort(), await freePorts(8 + 4 + 1 + 2)];
+  const [storagePort, daPort, disperserPort, computePort] = [base, base + 8, base + 12, base + 13];
   const args = [...NODE_RUNTIME_FLAGS, ZG, "devnet", "--datadir", dir, "--rpc.port", String(port), "--p2p.port", String(p2p)];
   args.push("--storage.port", String(storagePort), "--da.port", String(daPort), "--da.disperser-port", String(disperserPort));
-  args.push("--log-level", "warn", ...extra);
+  args.push("--compute.port", String(computePort), "--log-level", "warn", ...extra);
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d) => {

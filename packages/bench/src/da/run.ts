@@ -21,7 +21,7 @@ const pct = (xs: number[], p: number) => {
 export async function benchDA(): Promise<void> {
   await benchDAEncode();
   const dir = mkdtempSync(join(tmpdir(), "zg-bench-da-"));
-  const devnet = await startDevnet(join(dir, "zerog"), ["--storage.nodes", "0"]);
+  const devnet = await startDevnet(join(dir, "zerog"), ["--storage.nodes", "0", "--compute.providers", "0"]);
   try {
     const disperser = new DisperserClient(devnet.nodes.find((n) => n.role === "da-disperser")!.rpc);
     const blob = (seed: number) => new Uint8Array(MiB).map((_, i) => (i * 2654435761 + seed * 97) >>> 24);

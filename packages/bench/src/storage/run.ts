@@ -59,7 +59,7 @@ export async function benchStorage(mib: number): Promise<void> {
     console.log(`  file root, @0glabs/0g-ts-sdk merkleTree(): ${(size / 1048576 / ((theirs.ms as number) / 1000)).toFixed(1)} MB/s`);
     if (ours.root !== theirs.root) throw new Error(`roots differ: zerog ${ours.root}, 0G SDK ${theirs.root}`);
 
-    const devnet = await startDevnet(join(dir, "zerog"), ["--da.signers", "0"]);
+    const devnet = await startDevnet(join(dir, "zerog"), ["--da.signers", "0", "--compute.providers", "0"]);
     const storageNodes = devnet.nodes.filter((n) => n.role === "storage").map((n) => n.rpc);
     let up: PhaseResult;
     let down: PhaseResult;

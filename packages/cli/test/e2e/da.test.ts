@@ -62,6 +62,7 @@ beforeAll(async () => {
   const [rpcPort, p2pPort, daPort] = [await freePort(), await freePort(), await freePorts(5)];
   const disperserPort = daPort + 4; // signers on daPort..daPort+3
   const args = ["devnet", "--datadir", datadir, "--rpc.port", String(rpcPort), "--p2p.port", String(p2pPort), "--storage.nodes", "0"];
+  args.push("--compute.providers", "0"); // no compute processes: this file is about DA
   args.push("--da.port", String(daPort), "--da.disperser-port", String(disperserPort), "--log-level", "warn");
   const sup = spawnZg("zg devnet", args, { logFile: join(datadir, "supervisor.log") });
   await sup.waitForOutput(/zerog devnet running/, 120_000);

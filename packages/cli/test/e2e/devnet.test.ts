@@ -62,7 +62,7 @@ async function startDevnet(port: number, extra: string[] = []): Promise<{ sup: T
   const daPort = await freePorts(5);
   const disperserPort = daPort + 4; // signers on daPort..daPort+3
   const args = ["devnet", "--datadir", datadir, "--rpc.port", String(port), "--storage.port", String(storagePort), ...extra];
-  args.push("--da.port", String(daPort), "--da.disperser-port", String(disperserPort));
+  args.push("--da.port", String(daPort), "--da.disperser-port", String(disperserPort), "--compute.port", String(await freePorts(2)));
   const sup = spawnZg("zg devnet", args, {
     logFile: join(datadir, "supervisor.log"),
   });
@@ -190,7 +190,7 @@ describe("zg devnet", () => {
     const otherDir = makeTempDir("zg-devnet-busy-");
     const sup = spawnZg(
       "zg devnet (busy port)",
-      ["devnet", "--datadir", otherDir, "--rpc.port", String(port), "--storage.nodes", "0", "--da.signers", "0"],
+      ["devnet", "--datadir", otherDir, "--rpc.port", String(port), "--storage.nodes", "0", "--da.signers", "0", "--compute.providers", "0"],
       {
         logFile: join(otherDir, "supervisor.log"),
       },

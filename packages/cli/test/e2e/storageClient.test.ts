@@ -88,7 +88,7 @@ beforeAll(async () => {
   const [rpcPort, p2pPort, storagePort] = [await freePort(), await freePort(), await freePorts(3)];
   const args = ["devnet", "--datadir", datadir, "--rpc.port", String(rpcPort), "--p2p.port", String(p2pPort)];
   args.push("--storage.nodes", "3", "--storage.shards", "2", "--storage.port", String(storagePort), "--log-level", "warn");
-  args.push("--da.signers", "0"); // no DA processes: this file is about storage
+  args.push("--da.signers", "0", "--compute.providers", "0"); // no DA or compute processes: this file is about storage
   const sup = spawnZg("zg devnet", args, { logFile: join(datadir, "supervisor.log") });
   await sup.waitForOutput(/zerog devnet running/, 90_000);
   manifest = JSON.parse(readFileSync(join(datadir, "devnet", "devnet.json"), "utf8")) as Manifest;

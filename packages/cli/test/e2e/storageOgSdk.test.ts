@@ -42,6 +42,8 @@ describe("0G's TS SDK against zerog storage nodes", () => {
         String(await freePort()),
         "--da.signers",
         "0",
+        "--compute.providers",
+        "0",
       ],
       {
         logFile: join(datadir, "supervisor.log"),
