@@ -191,6 +191,7 @@ if (!args.only || args.only === "bft") {
 }
 if (args.only === "p2p") await (await import("./p2p.js")).benchP2P();
 if (!args.only || args.only === "da") await (await import("./da/run.js")).benchDA();
+if (!args.only || args.only === "compute") await (await import("./compute/run.js")).benchCompute();
 if (!args.only || args.only === "storage") await (await import("./storage/run.js")).benchStorage(Number(args["storage-mib"]));
 if (!args.only || args.only === "engine") await measureExecutionOnly();
 if (!args.only || args.only === "zerog")
