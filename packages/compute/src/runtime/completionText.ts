@@ -37,12 +37,12 @@ export class CompletionText {
     return text;
   }
 
-  /** The longest tail of the bytes that is a proper prefix of some stop sequence. */
+  /** The longest tail of the bytes that is a prefix of some stop sequence (a whole one waits for `finish`). */
   private heldBack(): number {
     let held = 0;
     const n = this.bytes.length;
     for (const s of this.stop)
-      for (let k = Math.min(s.length - 1, n); k > held; k--) {
+      for (let k = Math.min(s.length, n); k > held; k--) {
         let i = 0;
         while (i < k && this.bytes[n - k + i] === s[i]) i++;
         if (i === k) {

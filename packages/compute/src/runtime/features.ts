@@ -11,11 +11,6 @@ export interface ModelConfig {
   ngrams: number[];
   /** Rows of the n-gram hash table (a power of two). */
   hashBuckets: number;
-  /**
-   * The `turnContext` tokens before the last special token (the end of the question, while answering) select one
-   * more row of the hash table: what the current turn answers stays in view however long it gets. 0: no such row.
-   */
-  turnContext: number;
   /** The last `emaWindow` tokens are summed into one row with weights (1 − 2^-emaShift)^distance. */
   emaWindow: number;
   emaShift: number;
@@ -55,7 +50,7 @@ export function tableLayout(c: ModelConfig): TableLayout {
   const turn = ema + VOCAB_IN;
   const column = turn + TURN_ROLES * TURN_DISTANCES;
   const rows = column + COLUMN_BUCKETS;
-  return { pos, gram, ema, turn, column, rows, maxFeatures: c.positions + c.ngrams.length + Math.min(c.emaWindow, VOCAB_IN) + 3 };
+  return { pos, gram, ema, turn, column, rows, maxFeatures: c.positions + c.ngrams.length + Math.min(c.emaWindow, VOCAB_IN) + 2 };
 }
 
 /** Integer weights of the EMA window: w_0 = WEIGHT_ONE, w_{j+1} = w_j − ⌊w_j / 2^emaShift⌋. */
@@ -66,9 +61,9 @@ export function emaWeights(c: ModelConfig): Int32Array {
   return w;
 }
 
-/** FNV-1a over the `order` tokens before `t`, the order (and `salt`) mixed into the seed, then a final avalanche. */
-export function ngramHash(tokens: ArrayLike<number>, t: number, order: number, salt = 0): number {
-  let h = 0x811c9dc5 ^ Math.imul(order + (salt << 8), 0x9e3779b1);
+/** FNV-1a over the `order` tokens before `t`, the order mixed into the seed, then a final avalanche. */
+export function ngramHash(tokens: ArrayLike<number>, t: number, order: number): number {
+  let h = 0x811c9dc5 ^ Math.imul(order, 0x9e3779b1);
   for (let i = t - order; i < t; i++) h = Math.imul(h ^ (i < 0 ? PAD : tokens[i]!), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -128,10 +123,6 @@ export function contextFeatures(
   const role = t - i > TURN_SCAN ? 0 : special - 255;
   rows[n] = layout.turn + role * TURN_DISTANCES + Math.min(TURN_DISTANCES - 1, 31 - Math.clz32(t - i));
   weights[n++] = WEIGHT_ONE;
-  if (c.turnContext > 0) {
-    rows[n] = layout.gram + (ngramHash(tokens, i, c.turnContext, 1) & (c.hashBuckets - 1));
-    weights[n++] = WEIGHT_ONE;
-  }
   let col = 0;
   while (col < COLUMN_SCAN && t - 1 - col >= 0 && tokens[t - 1 - col]! !== 10 && tokens[t - 1 - col]! < 256) col++;
   rows[n] = layout.column + (Math.min(col, COLUMN_SCAN - 1) >> 2);

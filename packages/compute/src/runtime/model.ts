@@ -60,7 +60,6 @@ export function createModel(weights: Uint8Array, sha256: string): IntModel {
     !c.ngrams.every((o) => int(o, 2, 64)) ||
     !int(c.hashBuckets, 1, 1 << 24) ||
     (c.hashBuckets & (c.hashBuckets - 1)) !== 0 ||
-    !int(c.turnContext, 0, 64) ||
     !int(c.emaWindow, 0, 4096) ||
     !int(c.emaShift, 1, 14) ||
     !int(c.actFrac, 1, 12) ||
@@ -124,7 +123,7 @@ function checkBounds(m: IntModel): void {
   const emaTotal = emaWeights(c).reduce((a, w) => a + w, 0);
   const rowsMax =
     c.positions * maxAbs(m.tableM, l.pos, l.gram) +
-    (c.ngrams.length + (c.turnContext > 0 ? 1 : 0)) * maxAbs(m.tableM, l.gram, l.ema) +
+    c.ngrams.length * maxAbs(m.tableM, l.gram, l.ema) +
     Math.ceil((maxAbs(m.tableM, l.ema, l.turn) * emaTotal) / 2 ** WEIGHT_SHIFT) +
     (l.turn - l.ema) +
     maxAbs(m.tableM, l.turn, l.column) +
