@@ -105,6 +105,9 @@ contract InferenceDisputes is IInferenceDisputes {
     error VerifierStakeLocked(address verifier, uint256 withdrawableAt);
     error InsufficientBond(uint256 provided, uint256 required);
     error OutsideChallengeWindow(uint256 createdAt, uint256 now_);
+
+    /// Seconds a receipt's `createdAt` may be ahead of the block that carries its dispute.
+    uint256 public constant MAX_CLOCK_SKEW = 300;
     error RequestHashMismatch(bytes32 expected, bytes32 actual);
     error ResponseHashMismatch(bytes32 expected, bytes32 actual);
     error ReceiptAlreadyDisputed(bytes32 receiptDigest, uint256 id);
@@ -285,7 +288,9 @@ contract InferenceDisputes is IInferenceDisputes {
         view
     {
         uint256 createdAt = receipt.createdAt;
-        if (createdAt > block.timestamp || block.timestamp - createdAt > challengeWindow) {
+        // A provider's clock may run ahead of block timestamps (whole seconds, blocks up to seconds apart): a receipt
+        // stamped a little in the future is still disputable. Stamping it further ahead only lengthens the window.
+        if (createdAt > block.timestamp + MAX_CLOCK_SKEW || block.timestamp > createdAt + challengeWindow) {
             revert OutsideChallengeWindow(createdAt, block.timestamp);
         }
         bytes32 h = sha256(request);

@@ -813,7 +813,7 @@ describe("InferenceDisputes", () => {
     expect((await open([edited, signature, toHex(request), toHex(goodResponse)])).errorName).toBe("InvalidReceiptSignature");
     const old = await signedReceipt(goodResponse, { createdAt: h.time - 3601n });
     expect((await open([old.receipt, old.signature, toHex(request), toHex(goodResponse)])).errorName).toBe("OutsideChallengeWindow");
-    const future = await signedReceipt(goodResponse, { createdAt: h.time + 1n });
+    const future = await signedReceipt(goodResponse, { createdAt: h.time + 301n });
     expect((await open([future.receipt, future.signature, toHex(request), toHex(goodResponse)])).errorName).toBe("OutsideChallengeWindow");
     const plain = await signedReceipt(goodResponse, { provider: PROVIDER2 });
     expect(await open([plain.receipt, plain.signature, toHex(request), toHex(goodResponse)])).toEqual({
