@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEVM, type EVM } from "@ethereumjs/evm";
 import { Account, createAddressFromString } from "@ethereumjs/util";
-import { contracts, DA_SYSTEM_CONTRACTS, STORAGE_SYSTEM_CONTRACTS } from "@zerog/contracts";
+import { COMPUTE_SYSTEM_CONTRACTS, contracts, DA_SYSTEM_CONTRACTS, STORAGE_SYSTEM_CONTRACTS } from "@zerog/contracts";
 import { bytesToHex, hexToBytes } from "@zerog/core";
 import { type Abi, decodeFunctionResult, encodeFunctionData, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,13 +77,28 @@ beforeAll(async () => {
 });
 
 describe("buildDevGenesis with 0G DA", () => {
-  it("lists the DA contracts beside the storage ones and places their code in alloc", () => {
-    expect(genesis.systemContracts).toEqual({ ...STORAGE_SYSTEM_CONTRACTS, ...DA_SYSTEM_CONTRACTS });
-    for (const address of Object.values({ ...STORAGE_SYSTEM_CONTRACTS, ...DA_SYSTEM_CONTRACTS })) {
+  it("lists the DA contracts beside the storage and compute ones and places their code in alloc", () => {
+    const all = { ...STORAGE_SYSTEM_CONTRACTS, ...COMPUTE_SYSTEM_CONTRACTS, ...DA_SYSTEM_CONTRACTS };
+    expect(genesis.systemContracts).toEqual(all);
+    for (const address of Object.values(all)) {
       expect(genesis.alloc[address]?.code?.length ?? 0, address).toBeGreaterThan(2);
     }
     // The runtime code, immutables (registry, limits) filled in.
     expect(genesis.alloc[DA_SYSTEM_CONTRACTS.DASigners]!.code).toHaveLength(contracts.DASigners.deployedBytecode.length);
+  });
+
+  it("deploys 0G Compute owned by account 0, with InferenceServing registered in the ledger as inference-v1.0", async () => {
+    const evm = await evmFromAlloc(genesis.alloc);
+    const ledger = contracts.LedgerManager.abi as Abi;
+    const owner = (await view(evm, ledger, COMPUTE_SYSTEM_CONTRACTS.LedgerManager, "owner")) as string;
+    expect(owner.toLowerCase()).toBe(deriveAccounts(TEST_MNEMONIC, 1)[0]!.address.toLowerCase());
+    const info = (await view(evm, ledger, COMPUTE_SYSTEM_CONTRACTS.LedgerManager, "getServiceInfo", [
+      COMPUTE_SYSTEM_CONTRACTS.InferenceServing,
+    ])) as { fullName: string; isRecommended: boolean };
+    expect(info.fullName).toBe("inference-v1.0");
+    expect(info.isRecommended).toBe(true);
+    const serving = contracts.InferenceServing.abi as Abi;
+    expect(await view(evm, serving, COMPUTE_SYSTEM_CONTRACTS.InferenceServing, "lockTime")).toBe(120n);
   });
 
   it("funds the mnemonic's accounts and the DA signer and disperser accounts", () => {
@@ -115,7 +130,9 @@ describe("buildDevGenesis with 0G DA", () => {
       accounts: 1,
       balance: 1n,
     })) as unknown as GenesisJSON;
-    expect(Object.keys(none.systemContracts)).toEqual(Object.keys(STORAGE_SYSTEM_CONTRACTS));
+    expect(Object.keys(none.systemContracts).sort()).toEqual(
+      [...Object.keys(STORAGE_SYSTEM_CONTRACTS), ...Object.keys(COMPUTE_SYSTEM_CONTRACTS)].sort(),
+    );
     expect(none.alloc[DA_SYSTEM_CONTRACTS.DASigners]).toBeUndefined();
     const empty = (await buildDevGenesis({
       chainId: CHAIN_ID,
