@@ -34,7 +34,7 @@ useE2ECleanup();
 // Wallet must come from the same (CommonJS) ethers, as it does for the SDK's users.
 const require = createRequire(import.meta.url);
 const og = require("@0glabs/0g-serving-broker") as typeof import("@0glabs/0g-serving-broker");
-const { ethers } = require("ethers") as typeof import("ethers", { with: { "resolution-mode": "require" } });
+const { ethers } = require("ethers") as typeof import("ethers", { with: { "resolution-mode": "require" }});
 
 const E = 10n ** 18n;
 const PRICES = { inputPrice: 1_000_000_000n, outputPrice: 3_000_000_000n };

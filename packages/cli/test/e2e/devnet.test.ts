@@ -190,7 +190,19 @@ describe("zg devnet", () => {
     const otherDir = makeTempDir("zg-devnet-busy-");
     const sup = spawnZg(
       "zg devnet (busy port)",
-      ["devnet", "--datadir", otherDir, "--rpc.port", String(port), "--storage.nodes", "0", "--da.signers", "0", "--compute.providers", "0"],
+      [
+        "devnet",
+        "--datadir",
+        otherDir,
+        "--rpc.port",
+        String(port),
+        "--storage.nodes",
+        "0",
+        "--da.signers",
+        "0",
+        "--compute.providers",
+        "0",
+      ],
       {
         logFile: join(otherDir, "supervisor.log"),
       },
