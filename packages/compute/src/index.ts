@@ -109,4 +109,4 @@ export {
   type VerifierNodeOptions,
   weightsOf,
 } from "./verifier/verifierNode.js";
-export { inSample, type RecordVerdict, type VerifyRecordParameters, verifyRecord } from "./verifier/verifyRecord.js";
+export { inSample, type RecordVerdict, settledSince, type VerifyRecordParameters, verifyRecord } from "./verifier/verifyRecord.js";

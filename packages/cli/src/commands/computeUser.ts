@@ -8,6 +8,7 @@ import {
   loadModel,
   type RecordVerdict,
   RequestJournal,
+  settledSince,
   verifyRecord,
 } from "@zerog/compute";
 import { hexToBytes } from "@zerog/core";
@@ -126,11 +127,14 @@ export function registerComputeUserCommands(compute: Command): void {
   user(
     compute
       .command("watch")
-      .description("re-execute a share of your kept answers and dispute the wrong ones (run it from cron, or with --interval)")
+      .description(
+        "re-execute a share of your kept answers the provider has settled, and dispute the wrong ones (once, or every --interval)",
+      )
       .option("--share <fraction>", "share of answers to check, 0–1", "0.1")
+      .option("--unsettled", "also check answers the provider has not settled yet (default: settled ones only)")
       .option("--dispute", "open disputes for wrong answers (pays the bond each)")
       .option("--interval <s>", "repeat every s seconds (0: once)", intArg("--interval", 0), 0),
-  ).action(async (f: UserFlags & { share: string; dispute?: boolean; interval: number }) => {
+  ).action(async (f: UserFlags & { share: string; unsettled?: boolean; dispute?: boolean; interval: number }) => {
     const share = Number(f.share);
     if (!(share >= 0 && share <= 1)) throw badArg("share", "--share must be a fraction from 0 to 1");
     const chain = await connectUser(f, true);
@@ -141,8 +145,14 @@ export function registerComputeUserCommands(compute: Command): void {
     const key = hexToBytes(userKey(f));
     const seen = new Set<string>();
     for (;;) {
+      const nonces = new Map<string, bigint>();
       for (const record of journal.list()) {
         if (seen.has(record.chatId) || !inSample(record.chatId, share, key)) continue;
+        if (!f.unsettled) {
+          const p = record.provider.toLowerCase();
+          if (!nonces.has(p)) nonces.set(p, (await chain.getAccount(record.provider as `0x${string}`))?.nonce ?? 0n);
+          if (!settledSince(record, nonces.get(p)!)) continue; // looked at again on the next pass
+        }
         seen.add(record.chatId);
         const v = await verifyRecord({ record, chain, model, ...(disputes ? { disputes } : {}) });
         print(f, v, describeVerdict(v));

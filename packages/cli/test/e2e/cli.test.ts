@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { STORAGE_SYSTEM_CONTRACTS } from "@zerog/contracts";
+import { COMPUTE_SYSTEM_CONTRACTS, STORAGE_SYSTEM_CONTRACTS } from "@zerog/contracts";
 import { type Hex, isAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
@@ -110,12 +110,13 @@ describe("zg genesis init", () => {
     expect(g.chainId).toBe(CHAIN_ID);
     expect(BigInt(g.gasLimit)).toBeGreaterThan(0n);
     expect(Math.abs(g.timestamp - Date.now() / 1000)).toBeLessThan(600);
-    // Besides the funded accounts, the 0G Storage system contracts (code, no balance).
-    expect(g.systemContracts).toEqual(STORAGE_SYSTEM_CONTRACTS);
+    // Besides the funded accounts, the 0G Storage and 0G Compute system contracts (code, no balance).
+    const system = { ...STORAGE_SYSTEM_CONTRACTS, ...COMPUTE_SYSTEM_CONTRACTS };
+    expect(g.systemContracts).toEqual(system);
     const funded = (alloc: typeof g.alloc) => Object.entries(alloc).filter(([, a]) => a.code === undefined);
     expect(funded(g.alloc).map(([address]) => address)).toEqual(ACCOUNTS.map((a) => a.address));
     for (const [, a] of funded(g.alloc)) expect(BigInt(a.balance)).toBe(GENESIS_BALANCE);
-    for (const address of Object.values(STORAGE_SYSTEM_CONTRACTS)) expect(g.alloc[address]?.code).toMatch(/^0x[0-9a-f]+$/);
+    for (const address of Object.values(system)) expect(g.alloc[address]?.code).toMatch(/^0x[0-9a-f]+$/);
 
     const small = JSON.parse(await zg("genesis", "init", "--chain-id", "4242", "--accounts", "2", "--balance", "5")) as typeof g;
     expect(small.chainId).toBe(4242);

@@ -174,6 +174,12 @@ describe("0G Compute on a devnet", () => {
     // A second pass of the settler finds nothing more to charge.
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await chain.getAccount(provider.address))!.balance).toBe(after.balance);
+    // The watcher now samples the settled answers (all of them with --share 1) and finds each correct.
+    const w = await zg("compute", "watch", "--share", "1", "--json");
+    expect(w.code, w.stderr).toBe(0);
+    const verdicts = w.stdout.trim().split("\n").map((l) => JSON.parse(l) as { verdict: string });
+    expect(verdicts.length).toBe(journal.list().length);
+    expect(verdicts.every((v) => v.verdict === "correct")).toBe(true);
     // It keeps serving for the tests below; the cleanup stops it.
     expect(restarted.alive).toBe(true);
   });

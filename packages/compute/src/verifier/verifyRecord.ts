@@ -80,6 +80,17 @@ export async function verifyRecord(p: VerifyRecordParameters): Promise<RecordVer
 }
 
 /**
+ * Whether the provider has settled since it served `record`: its settlement nonces are `unixSeconds · 10^7` when sent
+ * (0G's convention, which the broker follows), so an account nonce at or past `createdAt · 10^7` means a settlement
+ * signed after the receipt. A settlement cut short by a low balance may have left this record for the next one.
+ */
+export function settledSince(record: JournalRecord, accountNonce: bigint): boolean {
+  const receipt = (record.signature as { receipt?: { createdAt?: unknown } }).receipt;
+  const createdAt = typeof receipt?.createdAt === "string" && /^[0-9]+$/.test(receipt.createdAt) ? BigInt(receipt.createdAt) : null;
+  return createdAt !== null && accountNonce >= createdAt * 10_000_000n;
+}
+
+/**
  * Whether a record is in the sample a watcher checks: a keyed hash of its chat id below `share`, so repeated runs pick
  * the same records and a provider cannot tell which ones will be checked.
  */

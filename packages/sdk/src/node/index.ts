@@ -8,6 +8,33 @@ installNativeMerkleBackend();
 // HTTP over node:http rather than undici's fetch: one copy of each body byte instead of three (httpExchange.ts).
 setDefaultHttpExchange(nodeHttpExchange);
 
+// 0G Compute's user side (`@zerog/compute` documents each): ledger and sub-accounts, services, session tokens (0G's
+// app-sk format), asking a provider with every answer checked against the exact bytes exchanged, the request journal,
+// re-execution and disputes.
+export {
+  type AnswerCheck,
+  type AskParameters,
+  type AskReturnType,
+  type AskServiceParameters,
+  type AskServiceReturnType,
+  askProvider,
+  askService,
+  ComputeChain,
+  type ComputeChainOptions,
+  chatSignatureText,
+  checkAnswer,
+  createSessionToken,
+  DisputeChain,
+  fetchSignature,
+  type JournalRecord,
+  type Ledger,
+  RequestJournal,
+  type Service,
+  type SignaturePayload,
+  type SubAccount,
+  verifyChatSignature,
+  verifyRecord,
+} from "@zerog/compute";
 // 0G DA's client side (Node: verification needs c-kzg's native addon): disperse, status, verified retrieval and
 // light-client sampling (`@zerog/da` documents each).
 export {
