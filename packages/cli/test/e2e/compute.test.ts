@@ -177,7 +177,10 @@ describe("0G Compute on a devnet", () => {
     // The watcher now samples the settled answers (all of them with --share 1) and finds each correct.
     const w = await zg("compute", "watch", "--share", "1", "--json");
     expect(w.code, w.stderr).toBe(0);
-    const verdicts = w.stdout.trim().split("\n").map((l) => JSON.parse(l) as { verdict: string });
+    const verdicts = w.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { verdict: string });
     expect(verdicts.length).toBe(journal.list().length);
     expect(verdicts.every((v) => v.verdict === "correct")).toBe(true);
     // It keeps serving for the tests below; the cleanup stops it.
