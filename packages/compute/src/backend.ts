@@ -32,6 +32,8 @@ export interface BackendModel {
   verifiability: "OpML" | "";
   /** JSON for the service's `additionalInfo` (the runtime puts its weights hash here). */
   additionalInfo: Record<string, unknown>;
+  /** Tokens generated when a request sets no `max_tokens`, if the backend knows (the broker's admission uses it). */
+  defaultMaxTokens?: number;
 }
 
 export interface ModelBackend {

@@ -244,8 +244,7 @@ describe("0G's compute SDK against zerog's contracts and broker", () => {
     expect(parsed.token.expiresAt - parsed.token.timestamp).toBe(86_400_000);
     expect(verifySessionTokenSignature(parsed)).toBe(user.address.toLowerCase());
     // getRequestHeaders first tops the sub-account up to 2 ZG (its auto-funding) after asking the provider for the
-    // unsettled fee (GET /v1/user/<user>/unsettledfee, which our broker does not serve: the SDK falls back to its own
-    // count). 3 ZG is enough, so nothing was sent.
+    // unsettled fee (GET /v1/user/<user>/unsettledfee, which our broker serves). 3 ZG is enough, so nothing was sent.
     expect((await sdk.inference.getAccount(opml.address)).balance).toBe(3n * E);
 
     const r = await chat(meta.endpoint, headers, "Hello from 0G's SDK");

@@ -42,7 +42,7 @@ export interface BrokerOptions {
   /** Stake sent with the first registration (InferenceServing's MIN_PROVIDER_STAKE is 100 ZG). */
   stakeWei: bigint;
   maxBodyBytes: number;
-  /** max_tokens assumed by admission when a request sets none. */
+  /** max_tokens assumed by admission when a request sets none and the backend does not say its default. */
   defaultMaxTokens: number;
   /** How long a sub-account read from the chain is trusted. */
   accountCacheMs: number;
@@ -175,20 +175,25 @@ export class Broker {
         },
         { stake: o.stakeWei, write: o.syncService, logger: this.log },
       );
-      this.proxy = new InferenceProxy(o, {
-        provider: this.provider,
-        signerKey: d.signerKey,
-        signerAddress: this.signerAddress,
-        domain: this.domain,
-        prices: () => this.service!,
-        tokens: new TokenCache(o.tokenCacheSize),
-        accounts,
-        store: this.store,
-        backend: d.backend,
-        logger: this.log,
-        now: this.now,
-        onBilled: (fee) => this.counters.billed(fee),
-      });
+      // A request without max_tokens is admitted for what the backend would generate by default, if it says.
+      const defaultMaxTokens = d.backend.model.defaultMaxTokens ?? o.defaultMaxTokens;
+      this.proxy = new InferenceProxy(
+        { ...o, defaultMaxTokens },
+        {
+          provider: this.provider,
+          signerKey: d.signerKey,
+          signerAddress: this.signerAddress,
+          domain: this.domain,
+          prices: () => this.service!,
+          tokens: new TokenCache(o.tokenCacheSize),
+          accounts,
+          store: this.store,
+          backend: d.backend,
+          logger: this.log,
+          now: this.now,
+          onBilled: (fee) => this.counters.billed(fee),
+        },
+      );
       this.settler.start();
       this.pruneTimer = setInterval(() => void this.prune(), 600_000).unref();
       d.signal?.addEventListener("abort", this.onAbort, { once: true });
@@ -299,6 +304,8 @@ export class Broker {
         if (method === "GET" && sub.startsWith("signature/")) return this.signature(res, decodeURIComponent(sub.slice(10)));
       }
       if (path === "/v1/service" && method === "GET") return this.serviceInfo(res);
+      const unsettled = /^\/v1\/user\/(0x[0-9a-fA-F]{40})\/unsettledfee$/.exec(path);
+      if (unsettled && method === "GET") return await this.unsettledFee(req, res, unsettled[1]!);
       if (path === "/v1/settle" && method === "POST") return await this.settleRoute(req, res);
       sendError(res, 404, `no route ${method} ${path}`, "not_found_error", "not_found");
     } catch (e) {
@@ -315,6 +322,17 @@ export class Broker {
     } finally {
       if (label !== "other") this.counters.requests(label, res.statusCode);
     }
+  }
+
+  /**
+   * 0G's `GET /v1/user/:user/unsettledfee` (its SDK asks before topping a sub-account up): what this broker has served
+   * the user and not yet settled, in wei. Only to the user's own session token.
+   */
+  private async unsettledFee(req: IncomingMessage, res: ServerResponse, who: string): Promise<void> {
+    const { user } = await this.proxy!.authenticate(req);
+    if (user.toLowerCase() !== who.toLowerCase())
+      return sendError(res, 403, `this session token is ${user}'s, not ${who}'s`, "permission_error", "forbidden");
+    sendJSON(res, 200, { user, unsettledFee: this.unsettledOf(user).toString() });
   }
 
   private health(res: ServerResponse): void {

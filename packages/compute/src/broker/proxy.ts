@@ -57,14 +57,23 @@ export class InferenceProxy {
     private readonly deps: ProxyDeps,
   ) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse, route: InferenceRoute): Promise<void> {
+  /** The user a request's session token speaks for, checked against their sub-account (expiry, revocation). */
+  async authenticate(req: IncomingMessage): Promise<{ user: Hex; account: BrokerAccount }> {
     const d = this.deps;
     const now = d.now();
     const { token, user } = d.tokens.verify(req.headers.authorization, now);
     // Before refusing, a copy at most a second old: the user may have just funded the account.
-    let account = (await d.accounts.get(user)) ?? (await d.accounts.get(user, RECHECK_MS));
+    const account = (await d.accounts.get(user)) ?? (await d.accounts.get(user, RECHECK_MS));
     if (!account) throw this.noAccount(user);
     checkSessionToken(token, { provider: d.provider, now, account });
+    return { user, account };
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, route: InferenceRoute): Promise<void> {
+    const d = this.deps;
+    const auth = await this.authenticate(req);
+    const user = auth.user;
+    let account = auth.account;
 
     const body = await readBody(req, this.options.maxBodyBytes);
     const json = parseBody(body);
@@ -74,8 +83,9 @@ export class InferenceProxy {
     // prompt from above.
     const required = BigInt(body.length) * inputPrice + BigInt(maxTokens) * outputPrice;
     if (this.available(account, user) < required) {
-      account = await d.accounts.get(user, RECHECK_MS);
-      if (!account) throw this.noAccount(user);
+      const fresh = await d.accounts.get(user, RECHECK_MS);
+      if (!fresh) throw this.noAccount(user);
+      account = fresh;
       const available = this.available(account, user);
       if (available < required) throw this.cannotPay(user, account, available, required, body.length, maxTokens);
     }

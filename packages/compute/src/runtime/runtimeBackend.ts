@@ -1,5 +1,5 @@
 import type { BackendModel, BackendRequest, BackendResponse, ModelBackend } from "../backend.js";
-import { MAX_PROMPT_TOKENS, MAX_TOKENS_CAP, RUNTIME_ID } from "./limits.js";
+import { DEFAULT_MAX_TOKENS, MAX_PROMPT_TOKENS, MAX_TOKENS_CAP, RUNTIME_ID } from "./limits.js";
 import type { IntModel } from "./model.js";
 import { parseRuntimeRequest, type RuntimeRequest } from "./request.js";
 import { completionId, completionPieces, type ResponseMeta } from "./response.js";
@@ -39,6 +39,7 @@ export class RuntimeBackend implements ModelBackend {
     this.model = {
       id: m.name,
       verifiability: "OpML",
+      defaultMaxTokens: DEFAULT_MAX_TOKENS,
       additionalInfo: {
         weights: `sha256:${m.sha256}`,
         runtime: RUNTIME_ID,

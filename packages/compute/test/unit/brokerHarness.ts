@@ -93,8 +93,8 @@ export async function post(
   return { status: res.status, headers: res.headers, bytes, json: () => JSON.parse(Buffer.from(bytes).toString("utf8")) };
 }
 
-export async function get(url: string, path: string): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${url}${path}`);
+export async function get(url: string, path: string, authorization?: string): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${url}${path}`, authorization ? { headers: { authorization } } : {});
   return { status: res.status, json: await res.json() };
 }
 

@@ -38,6 +38,20 @@ describe("broker HTTP surface", () => {
     expect((await get(t.url, "/v1/nothing")).status).toBe(404);
   });
 
+  it("tells a user (and only that user) their unsettled fees at 0G's /v1/user/:user/unsettledfee", async () => {
+    const u = await fundedUser(t.chain, "unsettled-carol");
+    const other = await fundedUser(t.chain, "unsettled-dave");
+    const path = `/v1/user/${u.address}/unsettledfee`;
+    expect(await get(t.url, path, u.authorization)).toEqual({ status: 200, json: { user: u.address.toLowerCase(), unsettledFee: "0" } });
+    const body = chatBody("what do I owe?");
+    expect((await post(t.url, "/v1/proxy/chat/completions", body, u.authorization)).status).toBe(200);
+    const owed = (await get(t.url, path, u.authorization)).json.unsettledFee;
+    expect(BigInt(owed)).toBe(t.broker.unsettledOf(u.address));
+    expect(BigInt(owed)).toBeGreaterThan(0n);
+    expect((await get(t.url, path, other.authorization)).status).toBe(403);
+    expect((await get(t.url, path)).status).toBe(401);
+  });
+
   it("answers, meters, signs, and serves a verifiable signature", async () => {
     const u = await fundedUser(t.chain, "alice");
     const body = chatBody("hello there");

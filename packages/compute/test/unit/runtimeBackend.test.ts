@@ -7,6 +7,7 @@ import {
   ComputeErrorCode,
   compareCompletion,
   completionContent,
+  DEFAULT_MAX_TOKENS,
   loadModel,
   RUNTIME_ID,
   RuntimeBackend,
@@ -46,6 +47,7 @@ describe("RuntimeBackend", () => {
     expect(backend.model).toEqual({
       id: model.name,
       verifiability: "OpML",
+      defaultMaxTokens: DEFAULT_MAX_TOKENS,
       additionalInfo: expect.objectContaining({ weights: `sha256:${model.sha256}`, runtime: RUNTIME_ID }),
     });
   });
