@@ -83,7 +83,7 @@ export {
 export { createLogger, createSilentLogger, defaultLoggerOptions, type Logger, type LoggerOptions, type LogLevel } from "./logger.js";
 export * from "./merkle/index.js";
 export { Counter, Gauge, Histogram, Metrics, Registry } from "./metrics.js";
-export { tryAcquirePidLock } from "./pidLock.js";
+export { lockDataDir, tryAcquirePidLock } from "./pidLock.js";
 export { type RLPDecoded, type RLPInput, rlpDecode, rlpEncode } from "./rlp.js";
 export {
   generatePrivateKey,

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 /**
  * Takes `file` as a lock holding this process's pid (one node per data directory: a second one on the same files
@@ -18,6 +19,18 @@ export function tryAcquirePidLock(file: string): number | null {
   if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) return pid;
   writeFileSync(file, String(process.pid));
   return null;
+}
+
+/**
+ * Takes `<dataDir>/LOCK` for this process, creating the directory, and returns what releases it; when a live process
+ * holds it, throws `locked(pid)` (each domain names its own error).
+ */
+export function lockDataDir(dataDir: string, locked: (pid: number) => Error): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, "LOCK");
+  const pid = tryAcquirePidLock(file);
+  if (pid !== null) throw locked(pid);
+  return () => rmSync(file, { force: true });
 }
 
 function isAlive(pid: number): boolean {

@@ -13,10 +13,10 @@ import {
 } from "@zerog/core";
 import type { InferenceRoute, ModelBackend } from "../backend.js";
 import { type InferenceEip712Domain, inferenceEip712Domain } from "../client/inferenceTypedData.js";
+import { lockDataDir } from "../dataDir.js";
 import { ComputeError, ComputeErrorCode } from "../errors.js";
 import { AccountCache } from "./accountCache.js";
 import type { BrokerChain, BrokerService } from "./brokerChain.js";
-import { lockDataDir } from "./dataDir.js";
 import { httpErrorOf, sendError, sendJSON, sendRawJSON } from "./http.js";
 import { InferenceProxy } from "./proxy.js";
 import { syncService } from "./serviceSync.js";

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { type Logger, tryAcquirePidLock } from "@zerog/core";
+import type { Logger } from "@zerog/core";
 import type { Hex } from "viem";
 import type { InferenceRoute } from "../backend.js";
 import { ComputeChain, revertName } from "../client/computeChain.js";
-import { ComputeError, ComputeErrorCode } from "../errors.js";
+import { lockDataDir } from "../dataDir.js";
 import { loadModel } from "../runtime/loadModel.js";
 import type { IntModel } from "../runtime/model.js";
 import { DisputeChain, type OpenedDispute } from "./disputeChain.js";
@@ -70,16 +70,7 @@ export class VerifierNode {
   }
 
   async start(): Promise<void> {
-    const { dataDir } = this.options;
-    mkdirSync(dataDir, { recursive: true });
-    const lockFile = join(dataDir, "LOCK");
-    const pid = tryAcquirePidLock(lockFile);
-    if (pid !== null)
-      throw new ComputeError(
-        { code: ComputeErrorCode.DATADIR_LOCKED, dataDir, pid },
-        `data directory ${dataDir} is in use by process ${pid}`,
-      );
-    this.releaseLock = () => rmSync(lockFile, { force: true });
+    this.releaseLock = lockDataDir(this.options.dataDir);
     this.model = loadModel(this.options.modelsDir ? { dir: this.options.modelsDir } : {});
     const chain = new DisputeChain(await ComputeChain.connect({ rpcUrl: this.options.chainRpc, privateKey: this.deps.privateKey }));
     this.chain = chain;
