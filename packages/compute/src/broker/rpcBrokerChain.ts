@@ -3,16 +3,14 @@ import {
   BaseError,
   type Chain,
   ContractFunctionRevertedError,
-  createPublicClient,
-  defineChain,
   encodeFunctionData,
   type Hex,
-  http,
   keccak256,
   type LocalAccount,
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { connectChain } from "../client/connectChain.js";
 import { ComputeError, ComputeErrorCode } from "../errors.js";
 import type { BrokerAccount, BrokerChain, BrokerService, ServiceParams, SettlementData, SignedTx, TxStatus } from "./brokerChain.js";
 
@@ -53,41 +51,14 @@ export class RpcBrokerChain implements BrokerChain {
   }
 
   static async connect(o: RpcBrokerChainOptions): Promise<RpcBrokerChain> {
-    const transport = http(o.rpcUrl, { timeout: 30_000, retryCount: 2 });
-    let chainId: number;
-    try {
-      chainId = await createPublicClient({ transport }).getChainId();
-    } catch (e) {
-      throw failed(`cannot reach the chain at ${o.rpcUrl}: ${(e as Error).message}`);
-    }
-    const chain = defineChain({
-      id: chainId,
-      name: "zerog",
-      nativeCurrency: { name: "ZG", symbol: "ZG", decimals: 18 },
-      rpcUrls: { default: { http: [o.rpcUrl] } },
-    });
-    const client = createPublicClient({ chain, transport }) as PublicClient;
-    let serving = o.servingContract;
-    if (!serving) {
-      const listed = (await client.request({ method: "zg_systemContracts" as never }).catch(() => ({}))) as Record<string, Hex>;
-      serving = listed.InferenceServing ?? DEFAULT_INFERENCE_SERVING;
-    }
-    if (!(await client.getCode({ address: serving })))
-      throw failed(`the chain at ${o.rpcUrl} has no InferenceServing at ${serving}; start a devnet with compute (zg devnet --reset)`);
-    return new RpcBrokerChain(chainId, serving.toLowerCase() as Hex, client, privateKeyToAccount(o.privateKey), chain);
+    const c = await connectChain(o.rpcUrl);
+    const serving = o.servingContract ?? (await c.systemContracts()).InferenceServing ?? DEFAULT_INFERENCE_SERVING;
+    await c.requireCode(serving, "InferenceServing");
+    return new RpcBrokerChain(c.chainId, serving.toLowerCase() as Hex, c.client, privateKeyToAccount(o.privateKey), c.chain);
   }
 
   async getAccount(user: Hex): Promise<BrokerAccount | null> {
-    let a: {
-      user: Hex;
-      provider: Hex;
-      nonce: bigint;
-      balance: bigint;
-      pendingRefund: bigint;
-      acknowledged: boolean;
-      generation: bigint;
-      revokedBitmap: bigint;
-    };
+    let a: BrokerAccount;
     try {
       a = (await this.read("getAccount", [user, this.providerAddress])) as typeof a;
     } catch (e) {

@@ -1,13 +1,9 @@
 import { COMPUTE_SYSTEM_CONTRACTS, inferenceServingAbi, ledgerManagerAbi } from "@zerog/contracts";
 import {
   BaseError,
-  type Chain,
   ContractFunctionRevertedError,
-  createPublicClient,
   createWalletClient,
-  defineChain,
   type Hex,
-  http,
   type PublicClient,
   type TransactionReceipt,
   type Account as ViemAccount,
@@ -15,6 +11,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ComputeError, ComputeErrorCode } from "../errors.js";
+import { connectChain } from "./connectChain.js";
 
 export interface ComputeContracts {
   LedgerManager: Hex;
@@ -87,41 +84,20 @@ export class ComputeChain {
   ) {}
 
   static async connect(o: ComputeChainOptions): Promise<ComputeChain> {
-    const transport = http(o.rpcUrl, { timeout: 30_000, retryCount: 2 });
-    let chainId: number;
-    try {
-      chainId = await createPublicClient({ transport }).getChainId();
-    } catch (e) {
-      throw new ComputeError(
-        { code: ComputeErrorCode.CHAIN_FAILED, detail: `unreachable: ${o.rpcUrl}` },
-        `cannot reach the chain at ${o.rpcUrl}: ${(e as Error).message}`,
-      );
-    }
-    const chain: Chain = defineChain({
-      id: chainId,
-      name: "zerog",
-      nativeCurrency: { name: "ZG", symbol: "ZG", decimals: 18 },
-      rpcUrls: { default: { http: [o.rpcUrl] } },
-    });
-    const client = createPublicClient({ chain, transport }) as PublicClient;
+    const c = await connectChain(o.rpcUrl);
     let contracts = o.contracts;
     if (!contracts) {
-      const listed = (await client.request({ method: "zg_systemContracts" as never }).catch(() => ({}))) as Record<string, Hex>;
+      const listed = await c.systemContracts();
       contracts = {
         LedgerManager: listed.LedgerManager ?? COMPUTE_SYSTEM_CONTRACTS.LedgerManager,
         InferenceServing: listed.InferenceServing ?? COMPUTE_SYSTEM_CONTRACTS.InferenceServing,
         InferenceDisputes: listed.InferenceDisputes ?? COMPUTE_SYSTEM_CONTRACTS.InferenceDisputes,
       };
     }
-    if (!(await client.getCode({ address: contracts.InferenceServing }))) {
-      throw new ComputeError(
-        { code: ComputeErrorCode.CHAIN_FAILED, detail: "no compute contracts" },
-        `the chain at ${o.rpcUrl} has no InferenceServing at ${contracts.InferenceServing}; start a new devnet (zg devnet --reset) or pass the contracts`,
-      );
-    }
+    await c.requireCode(contracts.InferenceServing, "InferenceServing");
     const account = o.privateKey ? privateKeyToAccount(o.privateKey) : undefined;
-    const wallet = account ? createWalletClient({ chain, transport, account }) : undefined;
-    return new ComputeChain(chainId, contracts, client, wallet, account);
+    const wallet = account ? createWalletClient({ chain: c.chain, transport: c.transport, account }) : undefined;
+    return new ComputeChain(c.chainId, contracts, c.client, wallet, account);
   }
 
   /** The sending account's address; throws when read-only. */
