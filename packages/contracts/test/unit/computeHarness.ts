@@ -1,7 +1,6 @@
 import { createCustomCommon, Hardfork, Mainnet } from "@ethereumjs/common";
-import { createEVM, type EVM } from "@ethereumjs/evm";
-import { Account, Address, createAddressFromString } from "@ethereumjs/util";
-import { type Abi, bytesToHex, decodeErrorResult, decodeFunctionResult, encodeFunctionData, type Hex, hexToBytes } from "viem";
+import type { EVM } from "@ethereumjs/evm";
+import { type Abi, decodeErrorResult, decodeFunctionResult, encodeFunctionData, type Hex, hexToBytes } from "viem";
 import {
   type ComputeGenesisParams,
   type ComputeSystemContractName,
@@ -10,6 +9,9 @@ import {
   inferenceServingAbi,
   ledgerManagerAbi,
 } from "../../src/index.js";
+import { balanceOf, type CallResult, createGenesisEVM, fundAccount, runTx } from "./genesisEvm.js";
+
+export type { CallResult } from "./genesisEvm.js";
 
 export const CHAIN_ID = 16661n;
 export const GENESIS_TIME = 1_700_000_000n;
@@ -18,13 +20,6 @@ export const GENESIS_TIME = 1_700_000_000n;
 export const COMPUTE_ERRORS = [...ledgerManagerAbi, ...inferenceServingAbi, ...inferenceDisputesAbi].filter(
   (i) => i.type === "error",
 ) as Abi;
-
-export interface CallResult {
-  ok: boolean;
-  ret: Hex;
-  logs: { address: Hex; topics: Hex[]; data: Hex }[];
-  gas: bigint;
-}
 
 /**
  * A Prague EVM with the compute contracts constructed at their genesis addresses, in `computeGenesisDeployments`
@@ -43,18 +38,8 @@ export class ComputeHarness {
 
   static async create(params: ComputeGenesisParams): Promise<ComputeHarness> {
     const common = createCustomCommon({ chainId: Number(CHAIN_ID) }, Mainnet, { hardfork: Hardfork.Prague });
-    const evm = await createEVM({ common });
-    const deployments = computeGenesisDeployments(params);
-    const zero = createAddressFromString("0x0000000000000000000000000000000000000000");
-    for (const d of deployments) {
-      const at = createAddressFromString(d.address);
-      await evm.stateManager.putAccount(at, new Account(1n, 0n));
-      const r = await evm.runCode({ code: hexToBytes(d.initCode), data: new Uint8Array(0), to: at, caller: zero, gasLimit: 30_000_000n });
-      if (r.exceptionError) throw new Error(`constructor of ${d.name} failed: ${r.exceptionError.error} ${bytesToHex(r.returnValue)}`);
-      await evm.stateManager.putCode(at, r.returnValue);
-    }
-    const map = Object.fromEntries(deployments.map((d) => [d.name, d.address])) as Record<ComputeSystemContractName, Hex>;
-    return new ComputeHarness(evm, map);
+    const { evm, addresses } = await createGenesisEVM(computeGenesisDeployments(params), { common });
+    return new ComputeHarness(evm, addresses);
   }
 
   advance(seconds: bigint): void {
@@ -62,49 +47,16 @@ export class ComputeHarness {
     this.blockNumber += 1n;
   }
 
-  async fund(who: Hex, wei: bigint): Promise<void> {
-    await this.evm.stateManager.putAccount(createAddressFromString(who), new Account(0n, wei));
+  fund(who: Hex, wei: bigint): Promise<void> {
+    return fundAccount(this.evm, who, wei);
   }
 
-  async balance(who: Hex): Promise<bigint> {
-    return (await this.evm.stateManager.getAccount(createAddressFromString(who)))?.balance ?? 0n;
+  balance(who: Hex): Promise<bigint> {
+    return balanceOf(this.evm, who);
   }
 
-  async call(from: Hex, to: Hex, data: Hex, value = 0n): Promise<CallResult> {
-    const journal = this.evm.journal;
-    await journal.cleanup();
-    for (const a of [...this.evm.precompiles.keys(), from.slice(2).toLowerCase(), to.slice(2).toLowerCase()])
-      journal.addAlwaysWarmAddress(a);
-    const { execResult } = await this.evm.runCall({
-      caller: createAddressFromString(from),
-      origin: createAddressFromString(from),
-      to: createAddressFromString(to),
-      data: hexToBytes(data),
-      value,
-      gasLimit: 30_000_000n,
-      block: {
-        header: {
-          number: this.blockNumber,
-          coinbase: new Address(new Uint8Array(20)),
-          timestamp: this.time,
-          difficulty: 0n,
-          prevRandao: new Uint8Array(32),
-          gasLimit: 60_000_000n,
-          baseFeePerGas: 0n,
-          getBlobGasPrice: () => 1n,
-        },
-      } as never,
-    });
-    return {
-      ok: execResult.exceptionError === undefined,
-      ret: bytesToHex(execResult.returnValue),
-      logs: (execResult.logs ?? []).map(([address, topics, data]) => ({
-        address: bytesToHex(address),
-        topics: topics.map((t) => bytesToHex(t)),
-        data: bytesToHex(data),
-      })),
-      gas: execResult.executionGasUsed,
-    };
+  call(from: Hex, to: Hex, data: Hex, value = 0n): Promise<CallResult> {
+    return runTx(this.evm, from, to, data, value, { blockNumber: this.blockNumber, timestamp: this.time, freshAccessList: true });
   }
 
   /** Calls `functionName` and expects success. */

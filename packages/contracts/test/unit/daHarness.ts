@@ -1,8 +1,7 @@
 import { aggregateSignatures, type SecretKey, type Signature } from "@chainsafe/blst";
 import { createCustomCommon, Hardfork, Mainnet } from "@ethereumjs/common";
-import { createEVM, type EVM } from "@ethereumjs/evm";
-import { Account, Address, createAddressFromString } from "@ethereumjs/util";
-import { type Abi, bytesToHex, decodeErrorResult, decodeFunctionResult, encodeFunctionData, type Hex, hexToBytes, keccak256 } from "viem";
+import type { EVM } from "@ethereumjs/evm";
+import { type Abi, bytesToHex, decodeErrorResult, decodeFunctionResult, encodeFunctionData, type Hex, keccak256 } from "viem";
 import {
   type DAGenesisParams,
   type DAGenesisSigner,
@@ -16,16 +15,12 @@ import {
   g1PointFromBytes,
   g2PointFromBytes,
 } from "../../src/index.js";
+import { balanceOf, type CallResult, createGenesisEVM, fundAccount, runTx } from "./genesisEvm.js";
+
+export type { CallResult } from "./genesisEvm.js";
 
 export const CHAIN_ID = 16661n;
 export const QUORUM_SLOTS = 128;
-
-export interface CallResult {
-  ok: boolean;
-  ret: Hex;
-  logs: { address: Hex; topics: Hex[]; data: Hex }[];
-  gas: bigint;
-}
 
 /** The Ethereum account of test signer i (its BLS key is `blsKey(i)`). */
 export const signerAddress = (i: number): Hex => `0x${(0xa000 + i).toString(16).padStart(40, "0")}`;
@@ -71,64 +66,22 @@ export class DAHarness {
 
   static async create(params: DAGenesisParams, genesis: readonly DAGenesisSigner[]): Promise<DAHarness> {
     const common = createCustomCommon({ chainId: Number(CHAIN_ID) }, Mainnet, { hardfork: Hardfork.Prague });
-    const evm = await createEVM({ common });
-    const deployments = daGenesisDeployments(params, genesis);
-    const zero = createAddressFromString("0x0000000000000000000000000000000000000000");
-    for (const d of deployments) {
-      const at = createAddressFromString(d.address);
-      await evm.stateManager.putAccount(at, new Account(1n, 0n));
-      const r = await evm.runCode({ code: hexToBytes(d.initCode), data: new Uint8Array(0), to: at, caller: zero, gasLimit: 30_000_000n });
-      if (r.exceptionError) throw new Error(`constructor of ${d.name} failed: ${r.exceptionError.error}`);
-      await evm.stateManager.putCode(at, r.returnValue);
-    }
-    const map = Object.fromEntries(deployments.map((d) => [d.name, d.address])) as Record<DASystemContractName, Hex>;
-    return new DAHarness(evm, map);
+    const { evm, addresses } = await createGenesisEVM(daGenesisDeployments(params, genesis), { common });
+    return new DAHarness(evm, addresses);
   }
 
-  async fund(who: Hex, wei: bigint): Promise<void> {
-    await this.evm.stateManager.putAccount(createAddressFromString(who), new Account(0n, wei));
+  fund(who: Hex, wei: bigint): Promise<void> {
+    return fundAccount(this.evm, who, wei);
   }
 
-  async balance(who: Hex): Promise<bigint> {
-    return (await this.evm.stateManager.getAccount(createAddressFromString(who)))?.balance ?? 0n;
+  balance(who: Hex): Promise<bigint> {
+    return balanceOf(this.evm, who);
   }
 
   /** One call as a transaction from `from` (or, with `origin`, a call made by contract `from` inside `origin`'s tx). */
-  async call(from: Hex, to: Hex, data: Hex, value = 0n, origin: Hex = from): Promise<CallResult> {
-    const journal = this.evm.journal;
-    await journal.cleanup();
-    for (const a of [...this.evm.precompiles.keys(), from.slice(2).toLowerCase(), to.slice(2).toLowerCase()])
-      journal.addAlwaysWarmAddress(a);
-    const { execResult } = await this.evm.runCall({
-      caller: createAddressFromString(from),
-      origin: createAddressFromString(origin),
-      to: createAddressFromString(to),
-      data: hexToBytes(data),
-      value,
-      gasLimit: 30_000_000n,
-      block: {
-        header: {
-          number: this.blockNumber,
-          coinbase: new Address(new Uint8Array(20)),
-          timestamp: 1_700_000_000n + this.blockNumber,
-          difficulty: 0n,
-          prevRandao: new Uint8Array(32),
-          gasLimit: 60_000_000n,
-          baseFeePerGas: 0n,
-          getBlobGasPrice: () => 1n,
-        },
-      } as never,
-    });
-    return {
-      ok: execResult.exceptionError === undefined,
-      ret: bytesToHex(execResult.returnValue),
-      logs: (execResult.logs ?? []).map(([address, topics, data]) => ({
-        address: bytesToHex(address),
-        topics: topics.map((t) => bytesToHex(t)),
-        data: bytesToHex(data),
-      })),
-      gas: execResult.executionGasUsed,
-    };
+  call(from: Hex, to: Hex, data: Hex, value = 0n, origin: Hex = from): Promise<CallResult> {
+    const ctx = { blockNumber: this.blockNumber, timestamp: 1_700_000_000n + this.blockNumber, origin, freshAccessList: true };
+    return runTx(this.evm, from, to, data, value, ctx);
   }
 
   /** Calls `functionName` and expects success; returns the result with its gas and logs. */
