@@ -13,20 +13,6 @@ export interface BrokerAccount {
   revokedBitmap: bigint;
 }
 
-/** `InferenceServing.Service`. */
-export interface BrokerService {
-  provider: Hex;
-  serviceType: string;
-  url: string;
-  model: string;
-  verifiability: string;
-  inputPrice: bigint;
-  outputPrice: bigint;
-  additionalInfo: string;
-  teeSignerAddress: Hex;
-  teeSignerAcknowledged: boolean;
-}
-
 /** `InferenceServing.ServiceParams` (`addOrUpdateService`). */
 export interface ServiceParams {
   serviceType: string;
@@ -37,6 +23,12 @@ export interface ServiceParams {
   outputPrice: bigint;
   additionalInfo: string;
   teeSignerAddress: Hex;
+}
+
+/** `InferenceServing.Service`: the registered parameters, whose they are, and whether the signer is acknowledged. */
+export interface BrokerService extends ServiceParams {
+  provider: Hex;
+  teeSignerAcknowledged: boolean;
 }
 
 /** `TEESettlementData`: one user's settlement in a `settleFeesWithTEE` batch. */

@@ -11,14 +11,7 @@ export type FakeSendFault =
   | "hang" // the send never returns and the node never sees it (the process dies mid-send)
   | "hangAfterMining"; // mined, but the send never returns (the process dies after the node took it)
 
-interface StoredAccount {
-  nonce: bigint;
-  balance: bigint;
-  pendingRefund: bigint;
-  acknowledged: boolean;
-  generation: bigint;
-  revokedBitmap: bigint;
-}
+type StoredAccount = Omit<BrokerAccount, "user" | "provider">;
 
 const lower = (a: string) => a.toLowerCase() as Hex;
 
