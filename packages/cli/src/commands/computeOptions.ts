@@ -36,15 +36,20 @@ export async function connectUser(f: UserFlags, needsKey: boolean): Promise<Comp
   const manifest = readRunningManifest(f.datadir);
   const rpc = f.rpc ?? manifest?.rpcUrls[0];
   if (!rpc) throw badArg("rpc", `no running devnet under ${resolve(f.datadir)}; start one with \`zg devnet\` or pass --rpc`);
-  const key = needsKey ? userKey(f) : (f.key ?? manifest?.accounts[0]?.privateKey);
+  const key = f.key ?? manifest?.accounts[0]?.privateKey;
+  if (needsKey && !key) throw noKey();
   return ComputeChain.connect({ rpcUrl: rpc, ...(key ? { privateKey: privateKey(key) } : {}) });
 }
 
 /** `--key`, else the running devnet's account 0. */
 export function userKey(f: UserFlags): Hex {
   const key = f.key ?? readRunningManifest(f.datadir)?.accounts[0]?.privateKey;
-  if (!key) throw badArg("key", "pass --key (your private key), or run a devnet whose account 0 is used");
+  if (!key) throw noKey();
   return privateKey(key);
+}
+
+function noKey() {
+  return badArg("key", "pass --key (your private key), or run a devnet whose account 0 is used");
 }
 
 /** Where the user's answered requests are kept (for `zg compute verify` and `watch`). */

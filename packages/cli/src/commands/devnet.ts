@@ -190,16 +190,16 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
         spawnNode({ name: s.name, args: s.args, logFile: join(s.dir, "node.log"), readyUrl: s.rpc, readyMethod: "zgs_getStatus" }),
       );
     }
-    for (const s of da.signers) procs.push(spawnDA(s));
+    for (const s of da.signers) procs.push(spawnService(s));
     await Promise.all(procs.slice(nodes.length).map((p) => waitReady(p, 60_000)));
     // The disperser sends each blob to the signers of its quorum, so it starts once they answer.
     if (da.disperser) {
-      const p = spawnDA(da.disperser);
+      const p = spawnService(da.disperser);
       procs.push(p);
       await waitReady(p, 60_000);
     }
     // The provider stakes and registers its service, the verifier stakes: both need the chain, neither needs DA.
-    const computeProcs = compute.processes.map((c) => spawnDA(c));
+    const computeProcs = compute.processes.map((c) => spawnService(c));
     procs.push(...computeProcs);
     await Promise.all(computeProcs.map((p) => waitReady(p, 60_000)));
   } catch (e) {
@@ -238,7 +238,7 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
 }
 
 /** A DA or compute process: ready once its HTTP API answers `readyPath` with one of `readyStatus`. */
-function spawnDA(p: Pick<PlannedDAProcess, "name" | "args" | "dir" | "rpc" | "readyPath" | "readyStatus">): RunningProcess {
+function spawnService(p: Pick<PlannedDAProcess, "name" | "args" | "dir" | "rpc" | "readyPath" | "readyStatus">): RunningProcess {
   return spawnNode({
     name: p.name,
     args: p.args,
