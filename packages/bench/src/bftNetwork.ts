@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { devnetValidatorKeys, NODE_RUNTIME_FLAGS, planDevnet } from "@zerog/cli";
+import { chainNodeRuntimeFlags, devnetValidatorKeys, planDevnet } from "@zerog/cli";
 import { JsonRpcClient } from "@zerog/core";
 import { freePort, type Target } from "./targets.js";
 import { CHAIN_ID, type Sender } from "./workload.js";
@@ -35,15 +35,29 @@ export async function startBFTNetwork(
       validators: keys,
     }),
   );
+  // `ZG_BENCH_LOGS=<dir>`: every node logs at debug level to <dir>/<name>.log (timings of each height).
+  const logDir = process.env.ZG_BENCH_LOGS;
+  if (logDir) mkdirSync(logDir, { recursive: true });
   const rpcPort = await freePort();
   const p2pPort = await freePort();
-  const planned = layout.planDevnet(dir, { validators, host: "127.0.0.1", rpcPort, p2pPort, blockTime: opts.blockTime, logLevel: "warn" });
+  const planned = layout.planDevnet(dir, {
+    validators,
+    host: "127.0.0.1",
+    rpcPort,
+    p2pPort,
+    blockTime: opts.blockTime,
+    logLevel: logDir ? "debug" : "warn",
+  });
   const nodes = opts.fullNode ? planned : planned.filter((n) => n.role === "validator");
   const zg = join(cliDist, "bin/zg.js");
   const children: ChildProcess[] = nodes.map((n) =>
-    spawn(process.execPath, [...NODE_RUNTIME_FLAGS, ...profileFlags(n.name), zg, "node", "start", "--config", n.configPath], {
-      stdio: ["ignore", "ignore", "inherit"],
-    }),
+    spawn(
+      process.execPath,
+      [...chainNodeRuntimeFlags(nodes.length), ...profileFlags(n.name), zg, "node", "start", "--config", n.configPath],
+      {
+        stdio: ["ignore", logDir ? openSync(join(logDir, `${n.name}.log`), "w") : "ignore", "inherit"],
+      },
+    ),
   );
   const url = nodes[0]!.rpc;
   for (const n of nodes) {
@@ -78,8 +92,12 @@ export async function startBFTNetwork(
   };
 }
 
-/** `ZG_BENCH_PROFILE=<dir>` writes a CPU profile per node (`--cpu-prof`) for `node --prof`-style analysis. */
+/**
+ * `ZG_BENCH_PROFILE=<dir>` writes a CPU profile per node (`--cpu-prof`); `ZG_BENCH_NODE_FLAGS` adds Node
+ * flags to every node (A/B runs of runtime settings).
+ */
 function profileFlags(name: string): string[] {
   const dir = process.env.ZG_BENCH_PROFILE;
-  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [];
+  const extra = process.env.ZG_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  return [...extra, ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [])];
 }

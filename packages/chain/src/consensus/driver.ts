@@ -306,6 +306,7 @@ export class ConsensusDriver {
         const encoded = encodeVote(vote);
         this.flushWAL([WALRecordKind.Vote, encoded]);
         this.sendOwn({ channel: VOTE, data: encoded });
+        this.log.debug({ height: Number(vote.height), round: vote.round, type: vote.type, nil: vote.blockHash === null }, "voted");
         this.input({ kind: "vote", vote });
         return;
       }
@@ -423,15 +424,21 @@ export class ConsensusDriver {
     const known = this.blocks.get(key);
     if (!known) return;
     let valid = false;
+    const started = this.now();
     try {
       const block = known.block ?? (await this.materialize(known.bytes));
       known.block = block;
+      const materialized = this.now();
       const reason =
         this.deps.evidence.checkBlock(block.misbehavior ?? []) ??
         (block.header.timestamp > BigInt(Math.floor(this.now() / 1000)) + 2n ? "timestamp too far in the future" : undefined);
       if (reason === undefined) {
         const verdict = await this.withEngine(() => this.deps.execution.processProposal(block));
         valid = verdict.accept;
+        this.log.debug(
+          { height: Number(height), round, txs: block.txs.length, recoverMs: materialized - started, totalMs: this.now() - started },
+          "proposal checked",
+        );
         if (!verdict.accept) this.log.warn({ height: Number(height), round, reason: verdict.reason }, "proposed block rejected");
       } else this.log.warn({ height: Number(height), round, reason }, "proposed block rejected");
     } catch (e) {
@@ -468,6 +475,7 @@ export class ConsensusDriver {
       return;
     }
     const block = known.block ?? (await this.materialize(known.bytes));
+    this.log.debug({ height: Number(height), round }, "decision reached");
     await this.withEngine(async () => {
       await this.deps.execution.finalizeBlock(block, { commit: encodeCommit(commit) });
       // One block on its way to disk at a time, overlapping the next height.

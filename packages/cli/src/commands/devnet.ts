@@ -6,7 +6,7 @@ import { computeAccounts, planCompute } from "../devnet/computeLayout.js";
 import { type PlannedDAProcess, planDA } from "../devnet/daLayout.js";
 import { checkExistingGenesis, devnetValidatorKeys, planDevnet, planStorageNodes } from "../devnet/layout.js";
 import { type DevnetManifest, writeManifest } from "../devnet/manifest.js";
-import { type RunningProcess, spawnNode, stopProcess, waitReady } from "../devnet/supervisor.js";
+import { chainNodeRuntimeFlags, type RunningProcess, spawnNode, stopProcess, waitReady } from "../devnet/supervisor.js";
 import { deriveAccounts, TEST_MNEMONIC } from "../mnemonic.js";
 import { buildDevGenesis } from "./genesis.js";
 
@@ -179,7 +179,13 @@ async function runDevnet(f: DevnetFlags): Promise<void> {
 
   for (const n of nodes) {
     procs.push(
-      spawnNode({ name: n.name, args: ["node", "start", "--config", n.configPath], logFile: join(n.dir, "node.log"), readyUrl: n.rpc }),
+      spawnNode({
+        name: n.name,
+        args: ["node", "start", "--config", n.configPath],
+        logFile: join(n.dir, "node.log"),
+        readyUrl: n.rpc,
+        nodeFlags: chainNodeRuntimeFlags(nodes.length),
+      }),
     );
   }
   try {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 
 export interface ProcessSpec {
@@ -14,6 +15,8 @@ export interface ProcessSpec {
   readyPath?: string;
   /** With `readyPath`: the statuses that mean ready (default 200). */
   readyStatus?: number[];
+  /** V8 flags (default `NODE_RUNTIME_FLAGS`). */
+  nodeFlags?: string[];
 }
 
 export interface RunningProcess {
@@ -31,9 +34,23 @@ export const ZG_BIN = fileURLToPath(new URL("../bin/zg.js", import.meta.url));
  */
 export const NODE_RUNTIME_FLAGS = ["--max-semi-space-size=128"];
 
+/**
+ * V8 flags for chain nodes when `processes` of them execute every block on this machine. Once they
+ * outnumber the cores, GC helper threads only compete with the other nodes: one GC thread per
+ * process and a 64 MiB young generation took 4 validators on 2 cores from 1,187–1,217 to
+ * 1,052–1,117 µs of CPU per transfer (1,604–1,632 → 1,738–1,845 tx/s; alternating runs in
+ * `packages/bench/README.md`).
+ */
+export function chainNodeRuntimeFlags(processes: number): string[] {
+  return processes > availableParallelism() ? ["--max-semi-space-size=64", "--single-threaded-gc"] : NODE_RUNTIME_FLAGS;
+}
+
 export function spawnNode(spec: ProcessSpec): RunningProcess {
   const fd = openSync(spec.logFile, "a");
-  const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, ZG_BIN, ...spec.args], { stdio: ["ignore", fd, fd], detached: false });
+  const child = spawn(process.execPath, [...(spec.nodeFlags ?? NODE_RUNTIME_FLAGS), ZG_BIN, ...spec.args], {
+    stdio: ["ignore", fd, fd],
+    detached: false,
+  });
   closeSync(fd);
   return { spec, child };
 }
