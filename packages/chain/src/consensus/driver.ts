@@ -108,6 +108,12 @@ export class ConsensusDriver {
   private pendingTxs: Uint8Array[] = [];
   /** Our signed proposal and votes of the current height, with the channel they went out on. */
   private own: { channel: number; data: Uint8Array; parts?: Uint8Array[] }[] = [];
+  /**
+   * Our signed proposal of the current height with its parts. Not in the periodic rebroadcast (a full
+   * block is large) but sent to every peer that connects while the height is undecided: a proposal
+   * made before a peer was connected (validators starting together) would otherwise cost a round.
+   */
+  private ownProposal: { channel: number; data: Uint8Array; parts: Uint8Array[] } | null = null;
   private rebroadcastTimer: NodeJS.Timeout | null = null;
   /** Hashes of votes verified at the current and next height (cleared per height). */
   private seenVotes = new Set<string>();
@@ -151,6 +157,9 @@ export class ConsensusDriver {
       p2p.onMessage(EVIDENCE, (_from, data) => this.onEvidence(data)),
       p2p.onMessage(SYNC_REQUEST, (from, data) => this.sync.onRequest(from, data)),
       p2p.onMessage(SYNC_RESPONSE, (from, data) => this.sync.onResponse(from, data)),
+      p2p.onPeer((id, status) => {
+        if (status === "connected") this.catchUpPeer(id);
+      }),
     );
     this.sync.start();
     this.rebroadcastTimer = setInterval(() => this.rebroadcast(), REBROADCAST_MS);
@@ -293,11 +302,12 @@ export class ConsensusDriver {
         const proposal = this.deps.privval!.signProposal(this.deps.chainId, { ...o.proposal, timestamp: this.now() });
         const encoded = encodeProposal(proposal);
         this.flushWAL([WALRecordKind.Proposal, encoded]);
-        this.deps.p2p.broadcast(PROPOSAL, encoded);
         const known = this.blocks.get(bytesToHex(o.proposal.blockHash));
-        if (known)
-          for (const part of splitBlock(o.proposal.height, o.proposal.round, o.proposal.blockHash, known.bytes))
-            this.deps.p2p.broadcast(BLOCK_PART, encodeBlockPart(part));
+        const parts = known
+          ? splitBlock(o.proposal.height, o.proposal.round, o.proposal.blockHash, known.bytes).map((part) => encodeBlockPart(part))
+          : [];
+        this.ownProposal = { channel: PROPOSAL, data: encoded, parts };
+        this.send(this.ownProposal);
         this.input({ kind: "proposal", proposal });
         return;
       }
@@ -373,6 +383,16 @@ export class ConsensusDriver {
     if (!this.running || this.started !== this.height) return;
     // The latest votes and proposal suffice: earlier rounds are superseded.
     for (const m of this.own.slice(-4)) this.send(m);
+  }
+
+  /** Sends a peer that just connected our proposal and latest votes of the undecided height. */
+  private catchUpPeer(id: string): void {
+    if (!this.running || this.started !== this.height) return;
+    const p2p = this.deps.p2p;
+    for (const m of [...(this.ownProposal ? [this.ownProposal] : []), ...this.own.slice(-4)]) {
+      p2p.send(id, m.channel, m.data);
+      for (const part of m.parts ?? []) p2p.send(id, BLOCK_PART, part);
+    }
   }
 
   /** Appends and fsyncs: an own message is in the WAL before any peer can see it. */
@@ -491,6 +511,7 @@ export class ConsensusDriver {
   private nextHeight(height: bigint): void {
     this.height = height;
     this.own = [];
+    this.ownProposal = null;
     this.seenVotes = new Set();
     // Blocks of the new height may already be here (a fast proposer); older ones are done.
     for (const [k, b] of this.blocks) if (b.height < height) this.blocks.delete(k);
