@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { chainNodeRuntimeFlags, devnetValidatorKeys, planDevnet } from "@zerog/cli";
 import { JsonRpcClient } from "@zerog/core";
-import { freePort, type Target } from "./targets.js";
+import { freePorts, type Target } from "./targets.js";
 import { CHAIN_ID, type Sender } from "./workload.js";
 
 const require = createRequire(import.meta.url);
@@ -38,8 +38,9 @@ export async function startBFTNetwork(
   // `ZG_BENCH_LOGS=<dir>`: every node logs at debug level to <dir>/<name>.log (timings of each height).
   const logDir = process.env.ZG_BENCH_LOGS;
   if (logDir) mkdirSync(logDir, { recursive: true });
-  const rpcPort = await freePort();
-  const p2pPort = await freePort();
+  // Node i takes base + i: consecutive ports below the ephemeral range, where no outgoing connection takes one first.
+  const rpcPort = await freePorts(2 * (validators + 1));
+  const p2pPort = rpcPort + validators + 1;
   const planned = layout.planDevnet(dir, {
     validators,
     host: "127.0.0.1",
@@ -60,6 +61,19 @@ export async function startBFTNetwork(
     ),
   );
   const url = nodes[0]!.rpc;
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null) return resolve();
+            c.once("exit", () => resolve());
+            c.kill("SIGTERM");
+          }),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
   for (const n of nodes) {
     const client = new JsonRpcClient({ url: n.rpc, timeoutMs: 1000 });
     for (let i = 0; ; i++) {
@@ -67,7 +81,10 @@ export async function startBFTNetwork(
         await client.request("eth_chainId");
         break;
       } catch {
-        if (i > 300) throw new Error(`${n.name} did not start`);
+        if (i > 300) {
+          await stop();
+          throw new Error(`${n.name} did not start`);
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -76,19 +93,7 @@ export async function startBFTNetwork(
     name: `zerog ${validators} validators${opts.fullNode ? " + RPC node" : ""}`,
     url,
     pid: children[0]!.pid!,
-    stop: async () => {
-      await Promise.all(
-        children.map(
-          (c) =>
-            new Promise<void>((resolve) => {
-              if (c.exitCode !== null) return resolve();
-              c.once("exit", () => resolve());
-              c.kill("SIGTERM");
-            }),
-        ),
-      );
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 
