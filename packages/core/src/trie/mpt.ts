@@ -2,7 +2,7 @@ import { CoreError, CoreErrorCode } from "../errors.js";
 import { KECCAK256_RLP_EMPTY, keccak256 } from "../hash.js";
 import { type RLPDecoded, rlpDecode, rlpEncode } from "../rlp.js";
 import { bytesToNibbles, commonPrefixLength, decodeHexPrefix, encodeHexPrefix } from "./nibbles.js";
-import { encodeRLPBytes, encodeRLPList, RLP_EMPTY_BYTES } from "./rlpWriter.js";
+import { headerLength, stringItemLength, writeHeader, writeString } from "./rlpWriter.js";
 
 /** Where trie nodes live: content-addressed by keccak256 of their encoding. */
 export interface TrieNodeReader {
@@ -296,23 +296,50 @@ export class MerklePatriciaTrie {
 
   private encode(node: Resolved | HashNode, sink: [Uint8Array, Uint8Array][] | null): Uint8Array {
     if (node.kind === HASH) return this.encode(this.resolve(node), sink);
-    if (node.kind === LEAF) return encodeRLPList([encodeRLPBytes(encodeHexPrefix(node.path, true)), encodeRLPBytes(node.value)]);
-    if (node.kind === EXTENSION) {
-      return encodeRLPList([encodeRLPBytes(encodeHexPrefix(node.path, false)), this.childItem(node.child, sink)]);
+    if (node.kind === BRANCH) {
+      const refs: (Uint8Array | null)[] = new Array(16);
+      let payload = node.value ? stringItemLength(node.value) : 1;
+      for (let i = 0; i < 16; i++) {
+        const c = node.children[i];
+        const r = c ? this.computeRef(c, sink) : null;
+        refs[i] = r;
+        payload += refItemLength(r);
+      }
+      const out = new Uint8Array(headerLength(payload) + payload);
+      let pos = writeHeader(out, 0, 0xc0, payload);
+      for (const r of refs) pos = writeRef(out, pos, r);
+      if (node.value) writeString(out, pos, node.value);
+      else out[pos] = 0x80;
+      return out;
     }
-    const items: Uint8Array[] = new Array(17);
-    for (let i = 0; i < 16; i++) {
-      const c = node.children[i];
-      items[i] = c ? this.childItem(c, sink) : RLP_EMPTY_BYTES;
-    }
-    items[16] = node.value ? encodeRLPBytes(node.value) : RLP_EMPTY_BYTES;
-    return encodeRLPList(items);
+    const hp = encodeHexPrefix(node.path, node.kind === LEAF);
+    const ref = node.kind === EXTENSION ? this.computeRef(node.child, sink) : null;
+    const payload = stringItemLength(hp) + (node.kind === LEAF ? stringItemLength(node.value) : refItemLength(ref));
+    const out = new Uint8Array(headerLength(payload) + payload);
+    const pos = writeString(out, writeHeader(out, 0, 0xc0, payload), hp);
+    if (node.kind === LEAF) writeString(out, pos, node.value);
+    else writeRef(out, pos, ref);
+    return out;
   }
+}
 
-  private childItem(child: TrieNode, sink: [Uint8Array, Uint8Array][] | null): Uint8Array {
-    const ref = this.computeRef(child, sink);
-    return ref.length === 32 ? encodeRLPBytes(ref) : ref;
+/** Bytes a child reference takes in its parent: empty (0x80), a hash as a string, or an inlined node. */
+function refItemLength(ref: Uint8Array | null): number {
+  return ref === null ? 1 : ref.length === 32 ? 33 : ref.length;
+}
+
+function writeRef(out: Uint8Array, pos: number, ref: Uint8Array | null): number {
+  if (ref === null) {
+    out[pos] = 0x80;
+    return pos + 1;
   }
+  if (ref.length === 32) {
+    out[pos] = 0xa0;
+    out.set(ref, pos + 1);
+    return pos + 33;
+  }
+  out.set(ref, pos);
+  return pos + ref.length;
 }
 
 function decodeNode(d: RLPDecoded): Resolved {
