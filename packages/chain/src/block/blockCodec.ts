@@ -16,26 +16,50 @@ export interface DecodedBlock {
   txs: ParsedTx[];
 }
 
+/** A decoded block whose transactions are still raw bytes, each with its hash (so known ones need no parsing). */
+export interface RawDecodedBlock {
+  block: Omit<Block, "txs">;
+  txs: { raw: Uint8Array; hash: Uint8Array }[];
+}
+
 /** Strict decoding of untrusted bytes; any malformed part is a `CHAIN_INVALID_BLOCK` error. */
 export function decodeBlock(bytes: Uint8Array): DecodedBlock {
+  const d = decodeBlockRaw(bytes);
+  try {
+    return { block: d.block, txs: d.txs.map((t) => parseTx(t.raw)) };
+  } catch (e) {
+    throw invalid(e);
+  }
+}
+
+/**
+ * Decodes the header and misbehaviour and splits out the transactions without parsing them: a
+ * transaction whose hash a node already holds (its mempool) was parsed and checked when it arrived
+ * with the same bytes, so only the unknown ones need `parseTx`.
+ */
+export function decodeBlockRaw(bytes: Uint8Array): RawDecodedBlock {
   try {
     const d = rlpDecode(bytes);
     if (!Array.isArray(d) || d.length !== 3) throw new Error("block must be [header, txs, misbehavior]");
     const [headerRlp, txs, mis] = d as [RLPDecoded, RLPDecoded, RLPDecoded];
     if (Array.isArray(headerRlp) || !Array.isArray(txs) || Array.isArray(mis)) throw new Error("block fields have the wrong shape");
     const header = decodeHeader(headerRlp);
-    const parsed = txs.map((t) => {
+    const raws = txs.map((t) => {
       if (Array.isArray(t)) throw new Error("transaction must be bytes");
-      return parseTx(t);
+      return { raw: t, hash: keccak256(t) };
     });
     const misbehavior = decodeMisbehavior(mis);
     const block: Omit<Block, "txs"> = { header, hash: keccak256(headerRlp) };
     if (misbehavior.length > 0) block.misbehavior = misbehavior;
-    return { block, txs: parsed };
+    return { block, txs: raws };
   } catch (e) {
-    throw new ChainError(
-      { code: ChainErrorCode.INVALID_BLOCK, height: -1n, reason: (e as Error).message },
-      `undecodable block: ${(e as Error).message}`,
-    );
+    throw invalid(e);
   }
+}
+
+function invalid(e: unknown): ChainError {
+  return new ChainError(
+    { code: ChainErrorCode.INVALID_BLOCK, height: -1n, reason: (e as Error).message },
+    `undecodable block: ${(e as Error).message}`,
+  );
 }

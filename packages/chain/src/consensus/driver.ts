@@ -1,5 +1,6 @@
 import { bytesToHex, keccak256, type Logger, rlpDecode, rlpEncode } from "@zerog/core";
-import { decodeBlock, encodeBlock } from "../block/blockCodec.js";
+import { decodeBlock, decodeBlockRaw, encodeBlock } from "../block/blockCodec.js";
+import { ChainError, ChainErrorCode } from "../errors.js";
 import type { Block } from "../execution/engine.js";
 import type { Execution } from "../execution/execution.js";
 import type { Mempool } from "../mempool/mempool.js";
@@ -474,13 +475,28 @@ export class ConsensusDriver {
 
   /** Turns block bytes into a block whose transactions have senders (known ones from the mempool). */
   async materialize(bytes: Uint8Array): Promise<Block> {
-    const decoded = decodeBlock(bytes);
-    const txs = await this.recoverTxs(decoded.txs);
-    return { ...decoded.block, txs };
-  }
-
-  private recoverTxs(txs: ReturnType<typeof decodeBlock>["txs"]): Promise<SignedTx[]> {
-    return Promise.all(txs.map((t) => this.deps.mempool.get(t.hash) ?? this.deps.recovery.recover(t)));
+    const decoded = decodeBlockRaw(bytes);
+    const mempool = this.deps.mempool;
+    const txs: (SignedTx | Promise<SignedTx>)[] = new Array(decoded.txs.length);
+    let pending = false;
+    for (const [i, t] of decoded.txs.entries()) {
+      const known = mempool.get(t.hash);
+      if (known) txs[i] = known;
+      else {
+        let parsed: ReturnType<typeof parseTx>;
+        try {
+          parsed = parseTx(t.raw);
+        } catch (e) {
+          throw new ChainError(
+            { code: ChainErrorCode.INVALID_BLOCK, height: decoded.block.header.number, reason: (e as Error).message },
+            `undecodable block: transaction ${i}: ${(e as Error).message}`,
+          );
+        }
+        txs[i] = this.deps.recovery.recover(parsed);
+        pending = true;
+      }
+    }
+    return { ...decoded.block, txs: pending ? await Promise.all(txs) : (txs as SignedTx[]) };
   }
 
   private async decide(height: bigint, round: number, hash: Uint8Array, precommits: Vote[]): Promise<void> {

@@ -283,6 +283,7 @@ export class Execution implements ExecutionEngine {
       this.stateDB.markDurable(stored.header.stateRoot);
       this.headBlock = stored;
       this.store.remember(stored, receipts);
+      this.log.debug({ height: Number(block.header.number), writeMs: Math.round(performance.now() - started) }, "block written");
       if (this.metrics) {
         this.metrics.commit.observe((performance.now() - started) / 1000);
         this.metrics.height.set(Number(block.header.number));

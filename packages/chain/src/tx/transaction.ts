@@ -3,6 +3,7 @@ import {
   bytesToBigInt,
   concatBytes,
   keccak256,
+  keccak256Parts,
   privateKeyToAddressBytes,
   type RLPDecoded,
   type RLPInput,
@@ -108,7 +109,11 @@ function parseLegacy(raw: Uint8Array): ParsedTx {
 }
 
 function parseTyped(type: 1 | 2, raw: Uint8Array): ParsedTx {
-  const f = decodeList(raw.subarray(1), type === 1 ? 11 : 12, `type-${type}`);
+  const expected = type === 1 ? 11 : 12;
+  const { items, starts, end } = scanList(raw, 1, `type-${type}`);
+  if (end !== raw.length) throw decodeError("data after the transaction's list");
+  if (items.length !== expected) throw decodeError(`type-${type} transaction must be a list of ${expected} items`);
+  const f = items;
   const chainId = uint(f[0], "chainId", MAX_UINT64);
   const nonce = uint(f[1], "nonce", MAX_UINT64);
   let i = 2;
@@ -123,15 +128,16 @@ function parseTyped(type: 1 | 2, raw: Uint8Array): ParsedTx {
   const gasLimit = uint(f[i++], "gasLimit", MAX_UINT64);
   const to = address(f[i++]);
   const value = uint(f[i++], "value");
-  const data = bytes(f[i++], "data");
+  const data = bytes(f[i++], "data").slice();
   const accessList = parseAccessList(f[i++]!);
   const v = uint(f[i++], "yParity");
   const r = uint(f[i++], "r");
   const s = uint(f[i++], "s");
   if (v > 1n) throw sigError(`invalid yParity ${v}`);
   checkSignature(r, s);
-  const payload = rlpEncode(f.slice(0, i - 3) as RLPInput[]);
-  const signingHash = keccak256(concatBytes(Uint8Array.of(type), payload));
+  // The signed payload is type ‖ rlp(fields before yParity): those fields' bytes as they are in `raw`, under a new list header.
+  const unsigned = raw.subarray(starts[0]!, starts[expected - 3]!);
+  const signingHash = keccak256Parts([Uint8Array.of(type), rlpListHeader(unsigned.length), unsigned]);
   return {
     type,
     chainId,
@@ -139,7 +145,7 @@ function parseTyped(type: 1 | 2, raw: Uint8Array): ParsedTx {
     maxPriorityFeePerGas,
     maxFeePerGas,
     gasLimit,
-    to,
+    to: to === null ? null : to.slice(),
     value,
     data,
     accessList,
@@ -150,6 +156,70 @@ function parseTyped(type: 1 | 2, raw: Uint8Array): ParsedTx {
     raw,
     hash: keccak256(raw),
   };
+}
+
+/**
+ * Strict RLP scan of the list at `raw[at]`: its items as views of `raw` (a nested list is decoded
+ * with `rlpDecode`), where each starts, and where the list ends. Rejects what `rlpDecode` rejects:
+ * lengths with leading zeros, long forms for short lengths, a single byte below 0x80 with a prefix,
+ * and items running past the list.
+ */
+function scanList(raw: Uint8Array, at: number, what: string): { items: RLPDecoded[]; starts: number[]; end: number } {
+  const head = rlpItem(raw, at, raw.length);
+  if (!head.list) throw decodeError(`${what} transaction must be a list`);
+  const items: RLPDecoded[] = [];
+  const starts: number[] = [];
+  for (let p = head.start; p < head.end; ) {
+    const it = rlpItem(raw, p, head.end);
+    starts.push(p);
+    if (it.list) {
+      try {
+        items.push(rlpDecode(raw.subarray(p, it.end)));
+      } catch (e) {
+        throw decodeError((e as Error).message);
+      }
+    } else items.push(raw.subarray(it.start, it.end));
+    p = it.end;
+  }
+  starts.push(head.end);
+  return { items, starts, end: head.end };
+}
+
+/** The RLP item at `raw[p]` that must end by `limit`: whether it is a list, and its payload's bounds. */
+function rlpItem(raw: Uint8Array, p: number, limit: number): { list: boolean; start: number; end: number } {
+  if (p >= limit) throw decodeError("unexpected end of data");
+  const b = raw[p]!;
+  if (b < 0x80) return { list: false, start: p, end: p + 1 };
+  const list = b >= 0xc0;
+  const short = b - (list ? 0xc0 : 0x80);
+  let start: number;
+  let len: number;
+  if (short <= 55) {
+    start = p + 1;
+    len = short;
+    if (!list && len === 1 && (start >= limit || raw[start]! < 0x80)) {
+      if (start >= limit) throw decodeError("unexpected end of data");
+      throw decodeError("single byte below 0x80 must not have a prefix");
+    }
+  } else {
+    const ll = short - 55;
+    if (p + 1 + ll > limit) throw decodeError("unexpected end of data");
+    if (raw[p + 1] === 0) throw decodeError("length has leading zeros");
+    len = 0;
+    for (let k = 0; k < ll; k++) len = len * 256 + raw[p + 1 + k]!;
+    if (len < 56) throw decodeError("long length form for a short item");
+    start = p + 1 + ll;
+  }
+  const end = start + len;
+  if (end > limit) throw decodeError("item runs past the end of its list");
+  return { list, start, end };
+}
+
+function rlpListHeader(len: number): Uint8Array {
+  if (len < 56) return Uint8Array.of(0xc0 + len);
+  const b: number[] = [];
+  for (let x = len; x > 0; x = Math.floor(x / 256)) b.unshift(x % 256);
+  return Uint8Array.of(0xf7 + b.length, ...b);
 }
 
 /** Recovers the sender (~16k/s/core with native secp256k1). */
