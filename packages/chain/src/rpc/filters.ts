@@ -106,11 +106,12 @@ export class FilterRegistry {
   }
 
   onPendingTx(tx: SignedTx): void {
-    const hash = bytesToHex(tx.hash);
+    let hash: string | undefined; // formatted only when someone listens: this runs for every admitted transaction
     let full: unknown;
     for (const f of this.filters.values()) {
       if (f.kind !== "pending") continue;
       if (f.fullTx && full === undefined) full = formatTx(tx, null);
+      hash ??= bytesToHex(tx.hash);
       push(f, [f.fullTx ? full : hash]);
     }
   }

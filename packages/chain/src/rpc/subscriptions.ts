@@ -110,11 +110,12 @@ export class SubscriptionHub {
   }
 
   onPendingTx(tx: SignedTx): void {
-    const hash = bytesToHex(tx.hash);
+    let hash: string | undefined; // formatted only when someone listens: this runs for every admitted transaction
     let full: unknown;
     for (const s of this.subs.values()) {
       if (s.kind !== "newPendingTransactions") continue;
       if (s.fullTx && full === undefined) full = formatTx(tx, null);
+      hash ??= bytesToHex(tx.hash);
       this.notify(s, s.fullTx ? full : hash);
     }
   }

@@ -165,12 +165,13 @@ function parseTyped(type: 1 | 2, raw: Uint8Array): ParsedTx {
  * and items running past the list.
  */
 function scanList(raw: Uint8Array, at: number, what: string): { items: RLPDecoded[]; starts: number[]; end: number } {
-  const head = rlpItem(raw, at, raw.length);
-  if (!head.list) throw decodeError(`${what} transaction must be a list`);
+  const it = rlpItem(raw, at, raw.length); // the shared `item`: read before the next call
+  if (!it.list) throw decodeError(`${what} transaction must be a list`);
+  const listEnd = it.end;
   const items: RLPDecoded[] = [];
   const starts: number[] = [];
-  for (let p = head.start; p < head.end; ) {
-    const it = rlpItem(raw, p, head.end);
+  for (let p = it.start; p < listEnd; ) {
+    rlpItem(raw, p, listEnd);
     starts.push(p);
     if (it.list) {
       try {
@@ -181,15 +182,18 @@ function scanList(raw: Uint8Array, at: number, what: string): { items: RLPDecode
     } else items.push(raw.subarray(it.start, it.end));
     p = it.end;
   }
-  starts.push(head.end);
-  return { items, starts, end: head.end };
+  starts.push(listEnd);
+  return { items, starts, end: listEnd };
 }
 
-/** The RLP item at `raw[p]` that must end by `limit`: whether it is a list, and its payload's bounds. */
-function rlpItem(raw: Uint8Array, p: number, limit: number): { list: boolean; start: number; end: number } {
+/** `rlpItem`'s answer, reused (parsing runs for every transaction received). */
+const item = { list: false, start: 0, end: 0 };
+
+/** The RLP item at `raw[p]` that must end by `limit`: whether it is a list, and its payload's bounds (in `item`). */
+function rlpItem(raw: Uint8Array, p: number, limit: number): typeof item {
   if (p >= limit) throw decodeError("unexpected end of data");
   const b = raw[p]!;
-  if (b < 0x80) return { list: false, start: p, end: p + 1 };
+  if (b < 0x80) return setItem(false, p, p + 1);
   const list = b >= 0xc0;
   const short = b - (list ? 0xc0 : 0x80);
   let start: number;
@@ -212,7 +216,14 @@ function rlpItem(raw: Uint8Array, p: number, limit: number): { list: boolean; st
   }
   const end = start + len;
   if (end > limit) throw decodeError("item runs past the end of its list");
-  return { list, start, end };
+  return setItem(list, start, end);
+}
+
+function setItem(list: boolean, start: number, end: number): typeof item {
+  item.list = list;
+  item.start = start;
+  item.end = end;
+  return item;
 }
 
 function rlpListHeader(len: number): Uint8Array {
