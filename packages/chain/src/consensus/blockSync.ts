@@ -20,6 +20,8 @@ export interface BlockSyncDeps {
   consensusHeight(): bigint;
   /** Called when sync brought the node to the best known height. */
   onSynced(): void;
+  /** A peer announced where its consensus is (`consensusHeight`). */
+  onPeerStatus?(peer: string, consensusHeight: bigint): void;
   onFatal(error: unknown): void;
 }
 
@@ -89,6 +91,7 @@ export class BlockSync {
     }
     if (req.kind === "status") {
       this.peerHeights.set(from, req.status.height);
+      this.deps.onPeerStatus?.(from, req.status.consensusHeight);
       this.check();
       return undefined;
     }

@@ -116,6 +116,10 @@ export class ConsensusDriver {
    */
   private ownProposal: { channel: number; data: Uint8Array; parts: Uint8Array[] } | null = null;
   private rebroadcastTimer: NodeJS.Timeout | null = null;
+  /** Our latest votes of the height decided last (sent to peers still deciding it). */
+  private lastHeightOwn: { height: bigint; messages: { channel: number; data: Uint8Array }[] } | null = null;
+  /** The consensus height each peer last announced. */
+  private readonly peerConsensusHeights = new Map<string, bigint>();
   /** Hashes of votes verified at the current and next height (cleared per height). */
   private seenVotes = new Set<string>();
   private txFlushScheduled = false;
@@ -137,6 +141,7 @@ export class ConsensusDriver {
       logger: deps.logger.child({ module: "sync" }),
       consensusHeight: () => this.height,
       onSynced: () => this.enqueue(() => this.afterSync()),
+      onPeerStatus: (peer, consensusHeight) => this.onPeerStatus(peer, consensusHeight),
       onFatal: deps.onFatal,
     });
   }
@@ -160,6 +165,7 @@ export class ConsensusDriver {
       p2p.onMessage(SYNC_RESPONSE, (from, data) => this.sync.onResponse(from, data)),
       p2p.onPeer((id, status) => {
         if (status === "connected") this.catchUpPeer(id);
+        else this.peerConsensusHeights.delete(id);
       }),
     );
     this.sync.start();
@@ -386,6 +392,24 @@ export class ConsensusDriver {
     for (const m of this.own.slice(-4)) this.send(m);
   }
 
+  /**
+   * A peer that was more than one height behind (it ignored our messages for this height, which
+   * were too far ahead of it) and has now caught up to our height gets them again; otherwise a
+   * validator that block-synced at startup or after a pause times out its first height and, when it
+   * proposes the next, costs everyone a round.
+   */
+  private onPeerStatus(peer: string, consensusHeight: bigint): void {
+    const before = this.peerConsensusHeights.get(peer);
+    this.peerConsensusHeights.set(peer, consensusHeight);
+    if (before !== undefined && before + 1n < consensusHeight && consensusHeight === this.height) this.catchUpPeer(peer);
+    // A peer still on the height we just decided gets our last votes of it (CometBFT gossips its
+    // LastCommit the same way): with the others' it has the +2/3 precommits to decide, and fetches
+    // the block if it never received it, instead of waiting to notice it is stuck.
+    const last = this.lastHeightOwn;
+    if (last && consensusHeight === last.height && consensusHeight + 1n === this.height)
+      for (const m of last.messages) this.deps.p2p.send(peer, m.channel, m.data);
+  }
+
   /** Sends a peer that just connected our proposal and latest votes of the undecided height. */
   private catchUpPeer(id: string): void {
     if (!this.running || this.started !== this.height) return;
@@ -525,6 +549,7 @@ export class ConsensusDriver {
   }
 
   private nextHeight(height: bigint): void {
+    this.lastHeightOwn = { height: this.height, messages: this.own.filter((m) => m.channel === VOTE).slice(-2) };
     this.height = height;
     this.own = [];
     this.ownProposal = null;
