@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -89,10 +89,23 @@ export async function startBFTNetwork(
       }
     }
   }
+  // Measure a running network: the first heights after a simultaneous start can take a round while
+  // validators still connect and block-sync (up to ~1.5 s), which is start-up, not steady-state finality.
+  for (const n of nodes) {
+    const client = new JsonRpcClient({ url: n.rpc, timeoutMs: 1000 });
+    for (let i = 0; BigInt(await client.request<string>("eth_blockNumber")) < WARM_UP_HEIGHT; i++) {
+      if (i > 300) {
+        await stop();
+        throw new Error(`${n.name} did not reach height ${WARM_UP_HEIGHT}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   return {
     name: `zerog ${validators} validators${opts.fullNode ? " + RPC node" : ""}`,
     url,
     pid: children[0]!.pid!,
+    cpuMs: () => children.reduce((sum, c) => sum + processCpuMs(c.pid!), 0),
     stop,
   };
 }
@@ -106,3 +119,20 @@ function profileFlags(name: string): string[] {
   const extra = process.env.ZG_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
   return [...extra, ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [])];
 }
+
+/** utime + stime of a process (all its threads) from `/proc/<pid>/stat`, in ms; 0 where there is no `/proc`. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every node has committed this height before the network is measured. */
+const WARM_UP_HEIGHT = 3n;
+
+/** `getconf CLK_TCK`: 100 on Linux. */
+const CLOCK_TICKS = 100;

@@ -143,18 +143,23 @@ async function measureBFT(fullNode: boolean): Promise<void> {
     n = await nonces(t.url, accounts);
     const load = nativeTransfers(accounts.slice(1), PER, (s) => n[s + 1]!);
     const probes = nativeTransfers(accounts.slice(0, 1), 60, () => n[0]!).txs;
+    const cpu0 = t.cpuMs?.() ?? 0;
+    const self0 = process.cpuUsage();
     const [r, heavy] = await Promise.all([runLoad(t.url, load), measureFinality(t.url, probes, { gapMs: 100, pollMs: 5 })]);
+    const nodesUs = (((t.cpuMs?.() ?? 0) - cpu0) * 1000) / r.txs;
+    const self = process.cpuUsage(self0);
+    const clientUs = (self.user + self.system) / r.txs;
     rows.push({
       target: t.name,
       workload: "native transfers",
       txs: r.txs,
       seconds: r.totalMs / 1000,
       tps: r.tps,
-      note: `every validator executes every block; sent in ${(r.sendMs / 1000).toFixed(2)} s`,
+      note: `every validator executes every block; sent in ${(r.sendMs / 1000).toFixed(2)} s; CPU per transfer: nodes ${nodesUs.toFixed(0)} µs, load generator ${clientUs.toFixed(0)} µs`,
     });
     latencyRows.push({ target: `${t.name}, saturated (${r.tps.toFixed(0)} tx/s)`, ...heavy });
     console.log(
-      `  ${t.name} native transfers: ${r.tps.toFixed(0)} tx/s; finality under load p50 ${heavy.p50.toFixed(0)} ms, p99 ${heavy.p99.toFixed(0)} ms`,
+      `  ${t.name} native transfers: ${r.tps.toFixed(0)} tx/s (CPU per transfer: nodes ${nodesUs.toFixed(0)} µs, load generator ${clientUs.toFixed(0)} µs); finality under load p50 ${heavy.p50.toFixed(0)} ms, p99 ${heavy.p99.toFixed(0)} ms`,
     );
     // Near capacity without a backlog: 80 % of the measured rate for ~10 s.
     n = await nonces(t.url, accounts);

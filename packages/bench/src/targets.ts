@@ -17,6 +17,8 @@ export interface Target {
   name: string;
   url: string;
   pid: number;
+  /** CPU time (user + system, ms) its processes have used so far, all threads; where the OS tells (Linux `/proc`). */
+  cpuMs?(): number;
   stop(): Promise<void>;
 }
 
