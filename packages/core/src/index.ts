@@ -84,7 +84,7 @@ export { createLogger, createSilentLogger, defaultLoggerOptions, type Logger, ty
 export * from "./merkle/index.js";
 export { Counter, Gauge, Histogram, Metrics, Registry } from "./metrics.js";
 export { lockDataDir, tryAcquirePidLock } from "./pidLock.js";
-export { type RLPDecoded, type RLPInput, rlpDecode, rlpEncode } from "./rlp.js";
+export { type RLPDecoded, type RLPInput, rlpDecode, rlpEncode, rlpListHeader } from "./rlp.js";
 export {
   generatePrivateKey,
   isValidPrivateKey,

@@ -1,5 +1,6 @@
 import { RLP } from "@ethereumjs/rlp";
 import { CoreError, CoreErrorCode } from "./errors.js";
+import { headerLength, stringItemLength, writeHeader, writeString } from "./trie/rlpWriter.js";
 
 export type RLPInput = Uint8Array | bigint | number | string | null | undefined | readonly RLPInput[];
 export type RLPDecoded = Uint8Array | RLPDecoded[];
@@ -20,13 +21,7 @@ export function rlpEncode(input: RLPInput): Uint8Array {
   const out = new Uint8Array(measure(input, items));
   let pos = 0;
   for (const it of items) {
-    if (typeof it === "number") pos = writeHeader(out, pos, 0xc0, it);
-    else if (it.length === 1 && it[0]! < 0x80) out[pos++] = it[0]!;
-    else {
-      pos = writeHeader(out, pos, 0x80, it.length);
-      out.set(it, pos);
-      pos += it.length;
-    }
+    pos = typeof it === "number" ? writeHeader(out, pos, 0xc0, it) : writeString(out, pos, it);
   }
   return out;
 }
@@ -42,11 +37,7 @@ function measure(v: RLPInput, items: (number | Uint8Array)[]): number {
   }
   const b = toBytes(v as Exclude<RLPInput, readonly RLPInput[]>);
   items.push(b);
-  return b.length === 1 && b[0]! < 0x80 ? 1 : headerLength(b.length) + b.length;
-}
-
-function headerLength(len: number): number {
-  return len < 56 ? 1 : 1 + byteLength(len);
+  return stringItemLength(b);
 }
 
 function byteLength(n: number): number {
@@ -55,15 +46,11 @@ function byteLength(n: number): number {
   return l;
 }
 
-function writeHeader(out: Uint8Array, pos: number, base: number, len: number): number {
-  if (len < 56) {
-    out[pos] = base + len;
-    return pos + 1;
-  }
-  const l = byteLength(len);
-  out[pos] = base + 55 + l;
-  for (let i = l, x = len; i > 0; i--, x = Math.floor(x / 256)) out[pos + i] = x % 256;
-  return pos + 1 + l;
+/** The RLP header of a list whose payload is `len` bytes (to put items already encoded under one list). */
+export function rlpListHeader(len: number): Uint8Array {
+  const out = new Uint8Array(headerLength(len));
+  writeHeader(out, 0, 0xc0, len);
+  return out;
 }
 
 function toBytes(v: Exclude<RLPInput, readonly RLPInput[]>): Uint8Array {

@@ -74,6 +74,13 @@ interface KnownBlock {
   bytes: Uint8Array;
 }
 
+/** A message this node signed, with the channel it goes out on (and a proposal's block parts). */
+interface OwnMessage {
+  channel: number;
+  data: Uint8Array;
+  parts?: Uint8Array[];
+}
+
 /** While a height is undecided, our own messages for it are sent again this often (a healed partition hears them). */
 const REBROADCAST_MS = 500;
 
@@ -108,16 +115,16 @@ export class ConsensusDriver {
   private readonly unsubscribe: (() => void)[] = [];
   private pendingTxs: Uint8Array[] = [];
   /** Our signed proposal and votes of the current height, with the channel they went out on. */
-  private own: { channel: number; data: Uint8Array; parts?: Uint8Array[] }[] = [];
+  private own: OwnMessage[] = [];
   /**
    * Our signed proposal of the current height with its parts. Not in the periodic rebroadcast (a full
    * block is large) but sent to every peer that connects while the height is undecided: a proposal
    * made before a peer was connected (validators starting together) would otherwise cost a round.
    */
-  private ownProposal: { channel: number; data: Uint8Array; parts: Uint8Array[] } | null = null;
+  private ownProposal: OwnMessage | null = null;
   private rebroadcastTimer: NodeJS.Timeout | null = null;
   /** Our latest votes of the height decided last (sent to peers still deciding it). */
-  private lastHeightOwn: { height: bigint; messages: { channel: number; data: Uint8Array }[] } | null = null;
+  private lastHeightOwn: { height: bigint; messages: OwnMessage[] } | null = null;
   /** The consensus height each peer last announced. */
   private readonly peerConsensusHeights = new Map<string, bigint>();
   /** Hashes of votes verified at the current and next height (cleared per height). */
@@ -372,14 +379,17 @@ export class ConsensusDriver {
     }
   }
 
-  private sendOwn(m: { channel: number; data: Uint8Array; parts?: Uint8Array[] }): void {
+  private sendOwn(m: OwnMessage): void {
     this.own.push(m);
     this.send(m);
   }
 
-  private send(m: { channel: number; data: Uint8Array; parts?: Uint8Array[] }): void {
-    this.deps.p2p.broadcast(m.channel, m.data);
-    for (const part of m.parts ?? []) this.deps.p2p.broadcast(BLOCK_PART, part);
+  /** Sends an own message (with a proposal's parts) to every peer, or to `peer` only. */
+  private send(m: OwnMessage, peer?: string): void {
+    const p2p = this.deps.p2p;
+    const out = (channel: number, data: Uint8Array) => (peer === undefined ? p2p.broadcast(channel, data) : p2p.send(peer, channel, data));
+    out(m.channel, m.data);
+    for (const part of m.parts ?? []) out(BLOCK_PART, part);
   }
 
   /**
@@ -406,18 +416,13 @@ export class ConsensusDriver {
     // LastCommit the same way): with the others' it has the +2/3 precommits to decide, and fetches
     // the block if it never received it, instead of waiting to notice it is stuck.
     const last = this.lastHeightOwn;
-    if (last && consensusHeight === last.height && consensusHeight + 1n === this.height)
-      for (const m of last.messages) this.deps.p2p.send(peer, m.channel, m.data);
+    if (last && consensusHeight === last.height && consensusHeight + 1n === this.height) for (const m of last.messages) this.send(m, peer);
   }
 
   /** Sends a peer that just connected our proposal and latest votes of the undecided height. */
   private catchUpPeer(id: string): void {
     if (!this.running || this.started !== this.height) return;
-    const p2p = this.deps.p2p;
-    for (const m of [...(this.ownProposal ? [this.ownProposal] : []), ...this.own.slice(-4)]) {
-      p2p.send(id, m.channel, m.data);
-      for (const part of m.parts ?? []) p2p.send(id, BLOCK_PART, part);
-    }
+    for (const m of [...(this.ownProposal ? [this.ownProposal] : []), ...this.own.slice(-4)]) this.send(m, id);
   }
 
   /** Appends and fsyncs: an own message is in the WAL before any peer can see it. */

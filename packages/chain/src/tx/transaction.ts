@@ -10,6 +10,7 @@ import {
   recoverAddressBytes,
   rlpDecode,
   rlpEncode,
+  rlpListHeader,
   SECP256K1_N,
   SECP256K1_N_DIV_2,
   signDigest,
@@ -224,13 +225,6 @@ function setItem(list: boolean, start: number, end: number): typeof item {
   item.start = start;
   item.end = end;
   return item;
-}
-
-function rlpListHeader(len: number): Uint8Array {
-  if (len < 56) return Uint8Array.of(0xc0 + len);
-  const b: number[] = [];
-  for (let x = len; x > 0; x = Math.floor(x / 256)) b.unshift(x % 256);
-  return Uint8Array.of(0xf7 + b.length, ...b);
 }
 
 /** Recovers the sender (~16k/s/core with native secp256k1). */

@@ -1,7 +1,8 @@
 /**
- * Minimal RLP writing for trie nodes, straight into the node's buffer: a parent embeds a child's raw
- * encoding (a node under 32 bytes is inlined as an RLP list, not as a byte string), which a generic
- * encoder cannot express, and a branch of 16 hashed children is one allocation rather than 18.
+ * RLP written straight into a buffer sized beforehand: `rlpEncode` writes with it, and trie nodes,
+ * where a parent embeds a child's raw encoding (a node under 32 bytes is inlined as an RLP list, not
+ * as a byte string), which a generic encoder cannot express, and a branch of 16 hashed children is
+ * one allocation rather than 18.
  */
 
 /** Bytes of an RLP header for a payload of `len` bytes. */
