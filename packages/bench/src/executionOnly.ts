@@ -22,11 +22,20 @@ function fromArray(txs: SignedTx[]): TxCandidates {
  * The engine alone on a real LMDB: blocks of `blockTxs` built, executed, rooted and committed,
  * with senders already recovered (no RPC, no mempool).
  */
+/** One block of an `executionOnly` run: building (execution, roots, seal) and committing (the database write). */
+export interface BlockTiming {
+  height: bigint;
+  txs: number;
+  buildMs: number;
+  commitMs: number;
+}
+
 export async function executionOnly(
   genesisAlloc: Record<string, unknown>,
   setup: SignedTx[],
   work: Workload,
   blockTxs = 1_000,
+  onBlock?: (t: BlockTiming) => void,
 ): Promise<ExecutionOnlyResult> {
   const dir = mkdtempSync(join(tmpdir(), "zg-exec-bench-"));
   const db = new LMDBStore({ path: dir });
@@ -35,6 +44,7 @@ export async function executionOnly(
   await ex.init();
   let ts = 1_700_000_001n;
   const mine = async (txs: SignedTx[]) => {
+    const t0 = performance.now();
     const { block, rejected } = await ex.prepareProposal({
       height: ex.head.header.number + 1n,
       timestamp: ts++,
@@ -43,7 +53,9 @@ export async function executionOnly(
     });
     if (rejected.length > 0) throw new Error(`execution-only: ${rejected.length} txs rejected: ${rejected[0]!.error.message}`);
     await ex.finalizeBlock(block);
+    const t1 = performance.now();
     await ex.commit();
+    onBlock?.({ height: block.header.number, txs: block.txs.length, buildMs: t1 - t0, commitMs: performance.now() - t1 });
   };
   await mine(setup);
   const started = performance.now();

@@ -52,7 +52,16 @@ function build(
 
 const fees = { maxPriorityFeePerGas: GWEI, maxFeePerGas: 100n * GWEI };
 
-export function nativeTransfers(from: Sender[], perSender: number, startNonce: (s: number) => bigint): Workload {
+/**
+ * Native transfers of 1 wei, each to a fresh account unless `to` says otherwise (`to(i)` for the i-th
+ * transaction in send order).
+ */
+export function nativeTransfers(
+  from: Sender[],
+  perSender: number,
+  startNonce: (s: number) => bigint,
+  to: (i: number) => Uint8Array = recipient,
+): Workload {
   return build("native transfers", from, perSender, startNonce, (s, nonce, i) =>
     signTx(
       {
@@ -61,7 +70,7 @@ export function nativeTransfers(from: Sender[], perSender: number, startNonce: (
         nonce,
         ...fees,
         gasLimit: 21_000n,
-        to: recipient(i),
+        to: to(i),
         value: 1n,
         data: new Uint8Array(0),
         accessList: [],
