@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { chainNodeRuntimeFlags, devnetValidatorKeys, planDevnet } from "@zerog/cli";
 import { JsonRpcClient } from "@zerog/core";
 import { freePorts, type Target } from "./targets.js";
-import { CHAIN_ID, type Sender } from "./workload.js";
+import { CHAIN_ID, fundedAlloc, type Sender } from "./workload.js";
 
 const require = createRequire(import.meta.url);
 
@@ -24,7 +24,7 @@ export async function startBFTNetwork(
   const layout = { devnetValidatorKeys, planDevnet };
   const dir = mkdtempSync(join(tmpdir(), "zg-bft-bench-"));
   const keys = layout.devnetValidatorKeys(dir, validators);
-  const alloc = Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${(10_000n * 10n ** 18n).toString(16)}` }]));
+  const alloc = fundedAlloc(accounts);
   writeFileSync(
     join(dir, "genesis.json"),
     JSON.stringify({

@@ -18,10 +18,6 @@ function fromArray(txs: SignedTx[]): TxCandidates {
   return { peek: () => txs[i], shift: () => void i++, pop: () => void i++ };
 }
 
-/**
- * The engine alone on a real LMDB: blocks of `blockTxs` built, executed, rooted and committed,
- * with senders already recovered (no RPC, no mempool).
- */
 /** One block of an `executionOnly` run: building (execution, roots, seal) and committing (the database write). */
 export interface BlockTiming {
   height: bigint;
@@ -30,6 +26,10 @@ export interface BlockTiming {
   commitMs: number;
 }
 
+/**
+ * The engine alone on a real LMDB: blocks of `blockTxs` built, executed, rooted and committed,
+ * with senders already recovered (no RPC, no mempool).
+ */
 export async function executionOnly(
   genesisAlloc: Record<string, unknown>,
   setup: SignedTx[],

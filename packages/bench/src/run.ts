@@ -11,7 +11,7 @@ import { type LatencyResult, measureFinality } from "./finality.js";
 import { benchKV } from "./kvStores.js";
 import { runLoad, runPacedLoad } from "./rpcLoad.js";
 import { nonces, setupToken, startAnvil, startZerog, type Target } from "./targets.js";
-import { CHAIN_ID, erc20Transfers, GWEI, nativeTransfers, senders, type Workload } from "./workload.js";
+import { CHAIN_ID, erc20Transfers, fundedAlloc, GWEI, nativeTransfers, senders, type Workload } from "./workload.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -82,7 +82,7 @@ async function measure(start: () => Promise<Target>): Promise<void> {
 }
 
 async function measureExecutionOnly(): Promise<void> {
-  const alloc = Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${(10_000n * 10n ** 18n).toString(16)}` }]));
+  const alloc = fundedAlloc(accounts);
   const deployer = accounts[0]!;
   const base = { type: 2 as const, chainId: CHAIN_ID, maxPriorityFeePerGas: GWEI, maxFeePerGas: 100n * GWEI, value: 0n, accessList: [] };
   const token = keccak256(rlpEncode([hexToBytes(deployer.address), 0n])).subarray(12);
@@ -195,18 +195,17 @@ async function measureBFT(fullNode: boolean): Promise<void> {
 }
 
 /**
- * The engine's cost per block as the state grows: 200 senders send 600 transfers each, every one to a
- * fresh account (120,000 new accounts), in full blocks; build and commit (database write) per block.
+ * The engine's cost per block as the state grows: the senders (200 by default) send 600 transfers each,
+ * every one to a fresh account (120,000 new accounts), in full blocks; build and commit (database write) per block.
  */
 async function measureStateGrowth(): Promise<void> {
-  const growth = senders(200);
-  const alloc = Object.fromEntries(growth.map((a) => [a.address, { balance: `0x${(10_000n * 10n ** 18n).toString(16)}` }]));
+  const alloc = fundedAlloc(accounts);
   const blockTxs = Number(GAS_LIMIT / 21_000n);
   const timings: BlockTiming[] = [];
   const r = await executionOnly(
     alloc,
     [],
-    nativeTransfers(growth, 600, () => 0n),
+    nativeTransfers(accounts, 600, () => 0n),
     blockTxs,
     (t) => timings.push(t),
   );

@@ -9,7 +9,7 @@ import { NODE_RUNTIME_FLAGS } from "@zerog/cli";
 import { contracts } from "@zerog/contracts";
 import { bytesToHex, hexToBytes, JsonRpcClient, keccak256, rlpEncode } from "@zerog/core";
 import { encodeDeployData, encodeFunctionData } from "viem";
-import { CHAIN_ID, GWEI, type Sender } from "./workload.js";
+import { CHAIN_ID, fundedAlloc, GWEI, type Sender } from "./workload.js";
 
 const require = createRequire(import.meta.url);
 
@@ -79,7 +79,7 @@ function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> 
 /** A zerog chain node as its own process, funding `accounts` in genesis. */
 export async function startZerog(accounts: Sender[], opts: { blockTime: number; gasLimit: bigint; cpuProf?: string }): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "zg-bench-"));
-  const alloc = Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${(10_000n * 10n ** 18n).toString(16)}` }]));
+  const alloc = fundedAlloc(accounts);
   writeFileSync(
     join(dir, "genesis.json"),
     JSON.stringify({ chainId: Number(CHAIN_ID), timestamp: Math.floor(Date.now() / 1000), gasLimit: opts.gasLimit.toString(), alloc }),

@@ -17,6 +17,11 @@ export function senders(n: number): Sender[] {
   return deriveAccounts(TEST_MNEMONIC, n).map((a) => ({ address: a.address, key: hexToBytes(a.privateKey) }));
 }
 
+/** A genesis allocation giving each sender 10,000 native tokens. */
+export function fundedAlloc(accounts: Sender[]): Record<string, { balance: string }> {
+  return Object.fromEntries(accounts.map((a) => [a.address, { balance: `0x${(10_000n * 10n ** 18n).toString(16)}` }]));
+}
+
 /** A fresh recipient per transaction, so every transfer creates an account (the costly case). */
 function recipient(i: number): Uint8Array {
   return keccak256(rlpEncode(["zerog-bench", i])).subarray(12);
