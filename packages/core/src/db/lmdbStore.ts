@@ -23,7 +23,7 @@ function toU8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
-/** KVStore over LMDB: sync reads from a memory map, one write transaction per batch. */
+/** KVStore over LMDB: sync reads from a memory map; each batch is one write transaction, applied off the main thread. */
 export class LMDBStore implements KVStore {
   private readonly db: RootDatabase<Buffer, Buffer> & Database<Buffer, Buffer>;
   private closed = false;
@@ -59,7 +59,9 @@ export class LMDBStore implements KVStore {
     this.assertOpen("batch");
     if (ops.length === 0) return;
     try {
-      await this.db.transaction(() => {
+      // One atomic batch, applied by lmdb's writer thread: the main thread only queues the
+      // operations (~1 µs each) instead of walking the B-tree (~10-25 µs per random put once large).
+      await this.db.batch(() => {
         for (const op of ops) {
           if (op.type === "put") this.db.put(op.key as Buffer, op.value as Buffer);
           else this.db.remove(op.key as Buffer);
