@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { signTx } from "@zerog/chain";
+import { defaultExecutionOptions, signTx } from "@zerog/chain";
 import { contracts } from "@zerog/contracts";
 import { hexToBytes, keccak256, rlpEncode } from "@zerog/core";
 import { encodeDeployData, encodeFunctionData } from "viem";
@@ -201,33 +201,44 @@ async function measureBFT(fullNode: boolean): Promise<void> {
 async function measureStateGrowth(): Promise<void> {
   const alloc = fundedAlloc(accounts);
   const blockTxs = Number(GAS_LIMIT / 21_000n);
-  const timings: BlockTiming[] = [];
-  const r = await executionOnly(
-    alloc,
-    [],
-    nativeTransfers(accounts, 600, () => 0n),
-    blockTxs,
-    (t) => timings.push(t),
-  );
-  console.log(
-    `\nengine as the state grows (${blockTxs} native transfers per block, each to a new account; ${r.tps.toFixed(0)} tx/s over all):`,
-  );
-  console.log(
-    "| blocks | new accounts by then | build ms per block | commit ms per block | vs the first blocks (build, commit) |\n|---|---:|---:|---:|---:|",
-  );
-  // timings[0] is the empty setup block.
-  const step = 6;
-  let first: [number, number] | undefined;
-  let created = 0;
-  for (let i = 1; i + step <= timings.length; i += step) {
-    const part = timings.slice(i, i + step);
-    created += part.reduce((s, t) => s + t.txs, 0);
-    const build = part.reduce((s, t) => s + t.buildMs, 0) / part.length;
-    const commit = part.reduce((s, t) => s + t.commitMs, 0) / part.length;
-    first ??= [build, commit];
-    console.log(
-      `| ${i + 1}–${i + step} | ${created} | ${build.toFixed(0)} | ${commit.toFixed(0)} | ${(build / first[0]).toFixed(2)}x, ${(commit / first[1]).toFixed(2)}x |`,
+  // The peer in the same run: the state written with every block (the layout before grouped writes).
+  const layouts = [
+    { name: `state written every ${defaultExecutionOptions.stateWriteInterval} blocks (default)`, options: {} },
+    { name: "state written with every block", options: { stateWriteInterval: 1 } },
+  ];
+  const firstCpu: number[] = [];
+  for (const layout of layouts) {
+    const timings: BlockTiming[] = [];
+    const r = await executionOnly(
+      alloc,
+      [],
+      nativeTransfers(accounts, 600, () => 0n),
+      blockTxs,
+      (t) => timings.push(t),
+      layout.options,
     );
+    firstCpu.push(r.cpuMs);
+    console.log(
+      `\nengine as the state grows, ${layout.name} (${blockTxs} native transfers per block, each to a new account): ${r.tps.toFixed(0)} tx/s, ${((r.cpuMs * 1000) / r.txs).toFixed(0)} µs CPU per transfer (all threads)${firstCpu.length > 1 ? `, ${(r.cpuMs / firstCpu[0]!).toFixed(2)}x the CPU of the default` : ""}`,
+    );
+    console.log(
+      "| blocks | new accounts by then | build ms per block | until durable, ms per block | CPU ms per block (all threads) | vs the first blocks (build, CPU) |\n|---|---:|---:|---:|---:|---:|",
+    );
+    // timings[0] is the empty setup block.
+    const step = 6;
+    let first: [number, number] | undefined;
+    let created = 0;
+    for (let i = 1; i + step <= timings.length; i += step) {
+      const part = timings.slice(i, i + step);
+      created += part.reduce((s, t) => s + t.txs, 0);
+      const avg = (f: (t: BlockTiming) => number) => part.reduce((s, t) => s + f(t), 0) / part.length;
+      const build = avg((t) => t.buildMs);
+      const cpu = avg((t) => t.cpuMs);
+      first ??= [build, cpu];
+      console.log(
+        `| ${i + 1}–${i + step} | ${created} | ${build.toFixed(0)} | ${avg((t) => t.commitMs).toFixed(0)} | ${cpu.toFixed(0)} | ${(build / first[0]).toFixed(2)}x, ${(cpu / first[1]).toFixed(2)}x |`,
+      );
+    }
   }
 }
 

@@ -65,6 +65,7 @@ export enum ChainErrorCode {
   GENESIS_MISMATCH = "CHAIN_GENESIS_MISMATCH",
   ENGINE_STATE = "CHAIN_ENGINE_STATE",
   CORRUPT_DATA = "CHAIN_CORRUPT_DATA",
+  INVALID_OPTION = "CHAIN_INVALID_OPTION",
 }
 
 export type ChainErrorType =
@@ -74,6 +75,7 @@ export type ChainErrorType =
   | { code: ChainErrorCode.GENESIS_INVALID; reason: string }
   | { code: ChainErrorCode.GENESIS_MISMATCH; stored: string; given: string }
   | { code: ChainErrorCode.ENGINE_STATE; reason: string }
-  | { code: ChainErrorCode.CORRUPT_DATA; what: string };
+  | { code: ChainErrorCode.CORRUPT_DATA; what: string }
+  | { code: ChainErrorCode.INVALID_OPTION; option: string };
 
 export class ChainError extends ZgError<ChainErrorType> {}

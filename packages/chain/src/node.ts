@@ -99,6 +99,8 @@ export class ChainNode {
   readonly mempool: Mempool;
   readonly rpc: JsonRpcServer;
   private readonly db: LMDBStore;
+  /** The state environment (the same as `db` in data directories from before the split). */
+  private readonly stateDb: LMDBStore;
   private readonly producer: BlockProducer | null;
   private readonly p2p: PeerManager | null = null;
   readonly consensus: ConsensusDriver | null = null;
@@ -115,9 +117,18 @@ export class ChainNode {
     mkdirSync(opts.dataDir, { recursive: true });
     this.lockFile = join(opts.dataDir, "LOCK");
     acquireLock(this.lockFile, opts.dataDir);
-    this.db = new LMDBStore({ path: join(opts.dataDir, "chain"), durability: opts.db.durability });
+    const chainPath = join(opts.dataDir, "chain");
+    const statePath = join(opts.dataDir, "state");
+    // Blocks and state live in two LMDB environments, so the large grouped state write never holds
+    // up the next block's write (each environment has its own writer thread).
+    const split = !existsSync(chainPath) || existsSync(statePath);
+    this.db = new LMDBStore({ path: chainPath, durability: opts.db.durability });
+    this.stateDb = split ? new LMDBStore({ path: statePath, durability: opts.db.durability }) : this.db;
+    if (!split)
+      this.log.info({ dataDir: opts.dataDir }, "data directory keeps blocks and state in one database (created by an older version)");
     this.execution = new Execution(opts.execution, {
       db: this.db,
+      stateDb: this.stateDb,
       genesis: deps.genesis,
       logger: deps.logger.child({ module: "execution" }),
       metrics: deps.metrics,
@@ -305,6 +316,7 @@ export class ChainNode {
     this.disposeRPC?.();
     await this.recovery.close();
     await this.db.close();
+    if (this.stateDb !== this.db) await this.stateDb.close();
     rmSync(this.lockFile, { force: true });
     this.log.info({ height: Number(this.execution.head.header.number), hash: bytesToHex(this.execution.head.hash) }, "chain node stopped");
   }

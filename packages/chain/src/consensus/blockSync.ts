@@ -108,8 +108,8 @@ export class BlockSync {
       if (h < 1n || h > this.deps.execution.head.header.number) break;
       const b = store.blockByNumber(h);
       const commit = store.commit(h);
-      if (!b || !commit) break;
-      const raws = b.txHashes.map((t) => store.tx(t)!.tx);
+      const raws = store.blockTxs(h);
+      if (!b || !commit || !raws) break;
       const block = encodeBlock({ header: b.header, txs: raws, misbehavior: store.misbehavior(h) });
       bytes += block.length + commit.length;
       if (bytes > MAX_RESPONSE_BYTES && out.blocks.length > 0) break;

@@ -1,10 +1,22 @@
 import type { Common } from "@ethereumjs/common";
-import { bytesToHex, equalsBytes, type KVStore, type Logger, MemoryStore, type Metrics } from "@zerog/core";
+import {
+  type BatchOp,
+  bytesToBigInt,
+  bytesToHex,
+  equalsBytes,
+  type KVStore,
+  type Logger,
+  MemoryStore,
+  type Metrics,
+  rlpDecode,
+  rlpEncode,
+} from "@zerog/core";
 import type { BlockHeader } from "../block/header.js";
 import { MISBEHAVIOR_MARKER, misbehaviorCommitment } from "../block/misbehavior.js";
 import { ChainError, ChainErrorCode, TxError } from "../errors.js";
 import { BlockState } from "../state/blockState.js";
 import { StateDB, type StateDBOptions } from "../state/stateDB.js";
+import { metaKey } from "../state/tables.js";
 import { type ChainHead, ChainStore, type StoredBlock } from "../store/chainStore.js";
 import { nextBaseFee } from "./baseFee.js";
 import {
@@ -37,12 +49,38 @@ export interface ExecutionOptions {
   state: Partial<StateDBOptions>;
   /** extraData of the blocks this node proposes. */
   extraData: Uint8Array;
+  /**
+   * The state (flat tables, trie nodes, code, transaction index) of this many durable blocks is
+   * written in one transaction. Blocks themselves are written one by one; after a crash, the blocks
+   * since the last state write are executed again. 1 writes the state after every block.
+   */
+  stateWriteInterval: number;
+  /** The state is also written once this many of its operations are waiting. */
+  stateWriteMaxOps: number;
 }
 
-export const defaultExecutionOptions: ExecutionOptions = { state: {}, extraData: new TextEncoder().encode("zerog") };
+export const defaultExecutionOptions: ExecutionOptions = {
+  state: {},
+  extraData: new TextEncoder().encode("zerog"),
+  stateWriteInterval: 16,
+  stateWriteMaxOps: 1_000_000,
+};
+
+/** Names the block whose state the state database holds (in the state database). */
+const STATE_HEAD_KEY = metaKey("stateHead");
+
+/** A durable block's state writes, waiting for the next state write. */
+interface UnwrittenState {
+  block: StoredBlock;
+  ops: BatchOp[][];
+  count: number;
+}
 
 export interface ExecutionDeps {
+  /** Blocks, bodies, receipts, commits and the head. */
   db: KVStore;
+  /** Flat state, trie nodes, code and the transaction index (default: `db`). */
+  stateDb?: KVStore;
   genesis: Genesis;
   logger: Logger;
   metrics: Metrics | null;
@@ -59,6 +97,7 @@ export class Execution implements ExecutionEngine {
   readonly stateDB: StateDB;
   readonly genesis: Genesis;
   private readonly db: KVStore;
+  private readonly stateDb: KVStore;
   private readonly opts: ExecutionOptions;
   private readonly log: Logger;
   /** The last durable block: what RPC reports. */
@@ -67,6 +106,12 @@ export class Execution implements ExecutionEngine {
   private tipBlock!: StoredBlock;
   /** Block writes go to disk in order, one after another, while the next block is built. */
   private writeQueue: Promise<void> = Promise.resolve();
+  /** State writes, in order; each covers blocks already durable. */
+  private stateWrite: Promise<void> = Promise.resolve();
+  /** Committed blocks' state not yet handed to a state write, oldest first. */
+  private readonly unwritten: UnwrittenState[] = [];
+  /** A failed block or state write: the engine refuses further commits. */
+  private writeError: unknown = null;
   private readonly tipListeners = new Set<(c: CommittedBlock) => void>();
   /** Hashes of the last 256 committed blocks (BLOCKHASH), including ones not yet on disk. */
   private readonly recentHashes = new Map<bigint, Uint8Array>();
@@ -78,12 +123,19 @@ export class Execution implements ExecutionEngine {
 
   constructor(opts: Partial<ExecutionOptions>, deps: ExecutionDeps) {
     this.opts = { ...defaultExecutionOptions, ...opts };
+    if (!Number.isInteger(this.opts.stateWriteInterval) || this.opts.stateWriteInterval < 1) {
+      throw new ChainError(
+        { code: ChainErrorCode.INVALID_OPTION, option: "stateWriteInterval" },
+        `stateWriteInterval must be a positive integer, got ${this.opts.stateWriteInterval}`,
+      );
+    }
     this.db = deps.db;
+    this.stateDb = deps.stateDb ?? deps.db;
     this.genesis = deps.genesis;
     this.log = deps.logger;
     this.common = createChainCommon(deps.genesis.chainId);
-    this.store = new ChainStore({ db: deps.db });
-    this.stateDB = new StateDB(this.opts.state, { db: deps.db });
+    this.store = new ChainStore({ db: deps.db, indexDb: this.stateDb });
+    this.stateDB = new StateDB(this.opts.state, { db: this.stateDb });
     this.metrics = deps.metrics
       ? {
           height: deps.metrics.gauge("zg_chain_head_height", "Height of the latest committed block"),
@@ -117,17 +169,23 @@ export class Execution implements ExecutionEngine {
     return this.tipBlock;
   }
 
-  /** Opens the database at its head, or writes genesis into an empty one. */
+  /**
+   * Opens the database at its head, or writes genesis into an empty one. Blocks that are durable but
+   * whose state was not yet written (a crash) are executed again from the last state write.
+   */
   async init(): Promise<void> {
     const expected = await computeGenesis(this.genesis);
     const head = this.store.head();
     if (!head) {
       const genesis = new BlockState(this.stateDB);
       genesisState(this.genesis, genesis);
-      const { ops } = this.stateDB.apply(genesis.diff());
+      const { root, ops } = this.stateDB.apply(genesis.diff());
       const stored: StoredBlock = { hash: expected.hash, header: expected.header, txHashes: [], size: blockSize(expected.header, []) };
-      await this.db.batch([...ops, ...this.store.blockOps(stored, [], [], {}, true)]);
+      // State first: a head in the block database always has its state somewhere behind it.
+      await this.stateDb.batch([...ops, stateHeadOp(stored)]);
+      await this.db.batch(this.store.blockOps(stored, [], [], {}, true));
       this.stateDB.commitApplied();
+      this.stateDB.markDurable(root);
       this.headBlock = this.tipBlock = stored;
       this.log.info({ hash: bytesToHex(stored.hash), chainId: Number(this.chainId) }, "genesis written");
       return;
@@ -140,11 +198,62 @@ export class Execution implements ExecutionEngine {
       );
     }
     const block = this.store.blockByHash(head.hash);
-    if (!block)
-      throw new ChainError({ code: ChainErrorCode.CORRUPT_DATA, what: "head block" }, "the head block is missing from the database");
-    this.headBlock = this.tipBlock = block;
-    this.stateDB.open(block.header.stateRoot);
+    if (!block) throw corrupt("head block", "the head block is missing from the database");
+    const base = this.stateBase(block);
+    this.headBlock = this.tipBlock = base;
+    this.stateDB.open(base.header.stateRoot);
+    if (base.header.number < head.number) {
+      const started = performance.now();
+      for (let n = base.header.number + 1n; n <= head.number; n++) await this.replay(n);
+      this.log.info(
+        { from: Number(base.header.number) + 1, to: Number(head.number), ms: Math.round(performance.now() - started) },
+        "blocks since the last state write executed again",
+      );
+      this.maybeWriteState(false);
+    }
     this.log.info({ height: Number(head.number), hash: bytesToHex(head.hash) }, "chain opened at head");
+  }
+
+  /** The block whose state the state database holds. */
+  private stateBase(head: StoredBlock): StoredBlock {
+    const raw = this.stateDb.get(STATE_HEAD_KEY);
+    if (!raw) {
+      // Data directories from before state writes were grouped held the head's state with it.
+      if (this.stateDb === this.db) return head;
+      throw corrupt("state head", "the state database is empty but the block database is not; restore it or use a fresh data directory");
+    }
+    const d = rlpDecode(raw);
+    if (!Array.isArray(d) || d.length !== 2 || Array.isArray(d[0]) || Array.isArray(d[1]))
+      throw corrupt("state head", "the state head is malformed");
+    const n = bytesToBigInt(d[0] as Uint8Array);
+    const base = this.store.blockByNumber(n);
+    if (n > head.header.number || !base || !equalsBytes(base.hash, d[1] as Uint8Array)) {
+      throw corrupt("state head", `the state database is at block ${n}, which is not on the chain ending at ${head.header.number}`);
+    }
+    return base;
+  }
+
+  /** Executes durable block `n` again on the tip (start-up after a crash) and queues its state. */
+  private async replay(n: bigint): Promise<void> {
+    const stored = this.store.blockByNumber(n);
+    const txs = stored && this.store.blockTxs(n);
+    if (!stored || !txs) throw corrupt("block", `block ${n} or its transactions are missing from the database`);
+    const misbehavior = this.store.misbehavior(n);
+    const block: Block = { header: stored.header, hash: stored.hash, txs, ...(misbehavior.length > 0 ? { misbehavior } : {}) };
+    const reason = await this.executeBlock(block);
+    if (reason !== undefined) throw corrupt("block", `stored block ${n} does not execute to its header: ${reason}`);
+    const executed = this.executed.get(hashKey(block.hash))!;
+    this.stateDB.commitApplied();
+    this.executed.clear();
+    this.stagedHash = null;
+    this.tipBlock = this.headBlock = stored;
+    this.recentHashes.set(n, stored.hash);
+    this.store.holdUnindexed(n, txs);
+    this.unwritten.push({
+      block: stored,
+      ops: [executed.stateOps, this.store.txIndexOps(n, txs)],
+      count: executed.stateOps.length + txs.length,
+    });
   }
 
   /** After a block is durable and the head (RPC notifications, filters, fee statistics). */
@@ -259,6 +368,7 @@ export class Execution implements ExecutionEngine {
    * and subscriptions see it, so nothing a client was told about can be lost in a crash.
    */
   commit(): Promise<ChainHead> {
+    if (this.writeError) return Promise.reject(this.writeError);
     const f = this.finalized;
     if (!f || this.stagedHash !== hashKey(f.block.hash)) {
       return Promise.reject(
@@ -267,7 +377,12 @@ export class Execution implements ExecutionEngine {
     }
     const { block, receipts, size } = f;
     const stored: StoredBlock = { hash: block.hash, header: block.header, txHashes: block.txs.map((t) => t.hash), size };
-    const ops = [...f.stateOps, ...this.store.blockOps(stored, block.txs, receipts, { commit: f.commit, misbehavior: block.misbehavior })];
+    const ops = this.store.blockOps(stored, block.txs, receipts, { commit: f.commit, misbehavior: block.misbehavior });
+    this.unwritten.push({
+      block: stored,
+      ops: [f.stateOps, this.store.txIndexOps(stored.header.number, block.txs)],
+      count: f.stateOps.length + block.txs.length,
+    });
     this.stateDB.commitApplied();
     this.tipBlock = stored;
     this.recentHashes.set(stored.header.number, stored.hash);
@@ -280,9 +395,10 @@ export class Execution implements ExecutionEngine {
     const write = this.writeQueue.then(async () => {
       const started = performance.now();
       await this.db.batch(ops);
-      this.stateDB.markDurable(stored.header.stateRoot);
       this.headBlock = stored;
       this.store.remember(stored, receipts);
+      this.store.holdUnindexed(stored.header.number, block.txs);
+      this.maybeWriteState(false);
       this.log.debug({ height: Number(block.header.number), writeMs: Math.round(performance.now() - started) }, "block written");
       if (this.metrics) {
         this.metrics.commit.observe((performance.now() - started) / 1000);
@@ -292,13 +408,54 @@ export class Execution implements ExecutionEngine {
       }
       this.notify(this.listeners, committed);
     });
-    this.writeQueue = write;
+    this.writeQueue = write.catch((e: unknown) => {
+      this.writeError ??= e;
+    });
     return write.then(() => ({ number: block.header.number, hash: block.hash }));
   }
 
-  /** Resolves when every committed block is on disk. */
+  /** Resolves when every committed block and all of their state are on disk. */
   async flush(): Promise<void> {
     await this.writeQueue;
+    this.maybeWriteState(true);
+    await this.stateWrite;
+    if (this.writeError) throw this.writeError;
+  }
+
+  /**
+   * Hands the state of durable blocks to one write when enough has gathered (or `all`). The write
+   * ends with the state head, so a crash at any point leaves the state database at some durable
+   * block, from which start-up executes the rest again.
+   */
+  private maybeWriteState(all: boolean): void {
+    const durable = this.headBlock.header.number;
+    let blocks = 0;
+    let count = 0;
+    while (blocks < this.unwritten.length && this.unwritten[blocks]!.block.header.number <= durable)
+      count += this.unwritten[blocks++]!.count;
+    if (blocks === 0 || (!all && blocks < this.opts.stateWriteInterval && count < this.opts.stateWriteMaxOps)) return;
+    const group = this.unwritten.splice(0, blocks);
+    const top = group[group.length - 1]!.block;
+    const ops: BatchOp[] = [];
+    for (const g of group) for (const part of g.ops) for (const op of part) ops.push(op);
+    ops.push(stateHeadOp(top));
+    this.stateWrite = this.stateWrite.then(async () => {
+      if (this.writeError) return;
+      const started = performance.now();
+      try {
+        await this.stateDb.batch(ops);
+      } catch (e) {
+        this.writeError ??= e;
+        this.log.error({ err: e, height: Number(top.header.number) }, "state write failed; no further blocks are committed");
+        return;
+      }
+      this.stateDB.markDurable(top.header.stateRoot);
+      this.store.releaseUnindexed(top.header.number);
+      this.log.debug(
+        { blocks: group.length, to: Number(top.header.number), ops: ops.length, writeMs: Math.round(performance.now() - started) },
+        "state written",
+      );
+    });
   }
 
   private notify(listeners: Set<(c: CommittedBlock) => void>, c: CommittedBlock): void {
@@ -381,6 +538,14 @@ export class Execution implements ExecutionEngine {
       );
     }
   }
+}
+
+function stateHeadOp(block: StoredBlock): BatchOp {
+  return { type: "put", key: STATE_HEAD_KEY, value: rlpEncode([block.header.number, block.hash]) };
+}
+
+function corrupt(what: string, message: string): ChainError {
+  return new ChainError({ code: ChainErrorCode.CORRUPT_DATA, what }, message);
 }
 
 /** The genesis block a genesis description produces (computed in memory). */

@@ -118,7 +118,7 @@ export class StateDB implements StateReader {
     this.storageTries.clear();
   }
 
-  /** The committed block with state root `root` is on disk: its layer is no longer needed. */
+  /** The state of the committed block with root `root` is on disk: its layer and older ones are no longer needed. */
   markDurable(root: Uint8Array): void {
     const i = this.layers.findIndex((l) => equalsBytes(l.root, root));
     if (i >= 0) this.layers.splice(0, i + 1);
@@ -179,7 +179,14 @@ export class StateDB implements StateReader {
   }
 
   hasRoot(root: Uint8Array): boolean {
-    return equalsBytes(root, EMPTY_TRIE_ROOT) || this.db.has(tableKey(Table.TRIE_NODE, root));
+    if (equalsBytes(root, EMPTY_TRIE_ROOT)) return true;
+    for (const l of this.layers) if (equalsBytes(l.root, root)) return true;
+    return this.db.has(tableKey(Table.TRIE_NODE, root));
+  }
+
+  /** Committed blocks whose state is not yet durable. */
+  get unwrittenBlocks(): number {
+    return this.layers.length;
   }
 
   /** Account and storage proofs (EIP-1186) at `root`. */

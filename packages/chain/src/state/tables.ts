@@ -1,6 +1,12 @@
 import { tableKey } from "@zerog/core";
 
-/** Key prefixes of the chain's database: one LMDB environment, tables by first byte. */
+/**
+ * Key prefixes of the chain's databases, tables by first byte. A node keeps two LMDB environments:
+ * `chain` (blocks, bodies, receipts, commits: written every block, in height order) and `state`
+ * (flat state, trie nodes, code and the transaction index: written every few blocks in one
+ * transaction, with `STATE_HEAD` naming the block it matches). Data directories from before the
+ * split keep every table in `chain`.
+ */
 export const Table = {
   /** Chain metadata: head pointer, genesis hash, schema version. */
   META: 0x01,
@@ -8,7 +14,7 @@ export const Table = {
   CANONICAL: 0x02,
   /** block hash → encoded stored block (header, tx hashes, metadata). */
   BLOCK: 0x03,
-  /** tx hash → (height, index). */
+  /** tx hash → (height, index, sender, raw transaction). In the state environment. */
   TX_INDEX: 0x04,
   /** tx hash → raw transaction. */
   TX_RAW: 0x05,
@@ -24,6 +30,8 @@ export const Table = {
   MISBEHAVIOR: 0x0a,
   /** keccak256(evidence) → height that recorded it (each evidence is committed once). */
   EVIDENCE_INDEX: 0x0b,
+  /** height → the block's transactions in order, as rlp([[sender, raw], ...]) (replay after a crash, block sync). */
+  BODY: 0x0c,
   /** Latest flat state: address → account. */
   ACCOUNT: 0x10,
   /** Latest flat state: address ‖ slot → value. */

@@ -41,16 +41,23 @@ const GENESIS_KEY = metaKey("genesis");
 const RECENT = 64;
 
 /**
- * Blocks, transactions and receipts on disk. Writes are returned as batch operations so a block,
- * its receipts, its indexes, its state changes and the new head commit in one atomic write.
+ * Blocks, transactions and receipts on disk. Writes are returned as batch operations: a block, its
+ * body, receipts, commit and the new head commit in one atomic write to `db`; its transaction
+ * index goes to `indexDb` later, with the state (until then `tx` answers from memory).
  */
 export class ChainStore {
   private readonly db: KVStore;
+  private readonly indexDb: KVStore;
   private readonly recentBlocks = new Map<string, StoredBlock>();
   private readonly recentReceipts = new Map<bigint, Receipt[]>();
+  /** Transactions of durable blocks whose index rows are not yet written, by hash (hex). */
+  private readonly unindexed = new Map<string, StoredTx>();
+  /** The hashes in `unindexed` by height, oldest first. */
+  private readonly unindexedHeights = new Map<bigint, string[]>();
 
-  constructor(deps: { db: KVStore }) {
+  constructor(deps: { db: KVStore; indexDb?: KVStore }) {
     this.db = deps.db;
+    this.indexDb = deps.indexDb ?? deps.db;
   }
 
   head(): ChainHead | undefined {
@@ -87,11 +94,33 @@ export class ChainStore {
   }
 
   tx(hash: Uint8Array): StoredTx | undefined {
-    const raw = this.db.get(tableKey(Table.TX_INDEX, hash));
+    if (this.unindexed.size > 0) {
+      const pending = this.unindexed.get(bytesToHex(hash));
+      if (pending) return pending;
+    }
+    const raw = this.indexDb.get(tableKey(Table.TX_INDEX, hash));
     if (!raw) return undefined;
     const [height, index, sender, txRaw] = rlpDecode(raw) as Uint8Array[];
     const tx = Object.assign(parseTx(txRaw!), { sender: sender! });
     return { tx, height: bytesToBigInt(height!), index: Number(bytesToBigInt(index!)) };
+  }
+
+  /** The transactions of block `height` in order, with their senders. */
+  blockTxs(height: bigint): SignedTx[] | undefined {
+    const raw = this.db.get(tableKey(Table.BODY, heightKey(height)));
+    if (!raw) {
+      // Blocks written before bodies were stored: through the transaction index.
+      const block = this.blockByNumber(height);
+      if (!block) return undefined;
+      const txs = block.txHashes.map((h) => this.tx(h)?.tx);
+      return txs.every((t) => t !== undefined) ? (txs as SignedTx[]) : undefined;
+    }
+    const d = rlpDecode(raw);
+    if (!Array.isArray(d)) throw corrupt("block body");
+    return d.map((item) => {
+      if (!Array.isArray(item) || item.length !== 2 || Array.isArray(item[0]) || Array.isArray(item[1])) throw corrupt("block body");
+      return Object.assign(parseTx(item[1] as Uint8Array), { sender: item[0] as Uint8Array });
+    });
   }
 
   receipts(height: bigint): Receipt[] | undefined {
@@ -118,7 +147,7 @@ export class ChainStore {
     return raw ? bytesToBigInt(raw) : undefined;
   }
 
-  /** The writes that store `block` as the new canonical head. */
+  /** The writes that store `block` as the new canonical head (to `db`, at once). */
   blockOps(
     block: StoredBlock,
     txs: readonly SignedTx[],
@@ -127,23 +156,46 @@ export class ChainStore {
     isGenesis = false,
   ): BatchOp[] {
     const headerRlp = encodeHeader(block.header);
+    const h = heightKey(block.header.number);
     const ops: BatchOp[] = [
       { type: "put", key: tableKey(Table.BLOCK, block.hash), value: rlpEncode([headerRlp, block.txHashes, block.size]) },
-      { type: "put", key: tableKey(Table.CANONICAL, heightKey(block.header.number)), value: block.hash },
-      { type: "put", key: tableKey(Table.RECEIPTS, heightKey(block.header.number)), value: encodeReceipts(receipts) },
+      { type: "put", key: tableKey(Table.CANONICAL, h), value: block.hash },
+      { type: "put", key: tableKey(Table.RECEIPTS, h), value: encodeReceipts(receipts) },
       { type: "put", key: HEAD_KEY, value: rlpEncode([block.header.number, block.hash]) },
     ];
-    for (const [i, tx] of txs.entries()) {
-      ops.push({ type: "put", key: tableKey(Table.TX_INDEX, tx.hash), value: rlpEncode([block.header.number, i, tx.sender, tx.raw]) });
-    }
+    if (txs.length > 0) ops.push({ type: "put", key: tableKey(Table.BODY, h), value: rlpEncode(txs.map((tx) => [tx.sender, tx.raw])) });
     if (isGenesis) ops.push({ type: "put", key: GENESIS_KEY, value: block.hash });
-    const h = heightKey(block.header.number);
     if (extra.commit) ops.push({ type: "put", key: tableKey(Table.COMMIT, h), value: extra.commit });
     if (extra.misbehavior?.length) {
       ops.push({ type: "put", key: tableKey(Table.MISBEHAVIOR, h), value: encodeMisbehavior(extra.misbehavior) });
       for (const m of extra.misbehavior) ops.push({ type: "put", key: tableKey(Table.EVIDENCE_INDEX, keccak256(m.evidence)), value: h });
     }
     return ops;
+  }
+
+  /** The transaction index rows of a block (to `indexDb`, with the state). */
+  txIndexOps(height: bigint, txs: readonly SignedTx[]): BatchOp[] {
+    return txs.map((tx, i) => ({ type: "put", key: tableKey(Table.TX_INDEX, tx.hash), value: rlpEncode([height, i, tx.sender, tx.raw]) }));
+  }
+
+  /** A durable block's transactions are findable by hash before their index rows are written. */
+  holdUnindexed(height: bigint, txs: readonly SignedTx[]): void {
+    if (txs.length === 0) return;
+    const keys = txs.map((tx, index) => {
+      const k = bytesToHex(tx.hash);
+      this.unindexed.set(k, { tx, height, index });
+      return k;
+    });
+    this.unindexedHeights.set(height, keys);
+  }
+
+  /** The index rows of blocks up to `height` are written: stop holding their transactions. */
+  releaseUnindexed(height: bigint): void {
+    for (const [h, keys] of this.unindexedHeights) {
+      if (h > height) break;
+      for (const k of keys) this.unindexed.delete(k);
+      this.unindexedHeights.delete(h);
+    }
   }
 
   /** Keeps the newest blocks and receipts decoded: clients poll the head constantly. */

@@ -1,6 +1,13 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { ChainNode, type ChainNodeOptions, defaultBlockProducerOptions, defaultChainNodeOptions, parseGenesis } from "@zerog/chain";
+import {
+  ChainNode,
+  type ChainNodeOptions,
+  defaultBlockProducerOptions,
+  defaultChainNodeOptions,
+  defaultExecutionOptions,
+  parseGenesis,
+} from "@zerog/chain";
 import { createLogger, isAddress, type LogLevel, Metrics } from "@zerog/core";
 import type { Command } from "commander";
 import { CliError, CliErrorCode, dottedToNested, intArg, mergeOptions, readJsonFile } from "../config.js";
@@ -54,6 +61,11 @@ export function registerNodeCommands(program: Command): void {
     .option(
       "--db.durability <mode>",
       "process: survive process kills (default); fsync: also power loss, slower; unsafe: fastest, an OS crash can corrupt the database",
+    )
+    .option(
+      "--execution.state-write-interval <blocks>",
+      `write the state of this many blocks in one transaction; a restart after a crash executes up to this many blocks again (default: ${defaultExecutionOptions.stateWriteInterval}; 1 = with every block)`,
+      intArg("--execution.state-write-interval", 1, 10_000),
     )
     .action(async (flags: Record<string, unknown>) => {
       await startNode(flags);

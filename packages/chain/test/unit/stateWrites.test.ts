@@ -1,0 +1,254 @@
+/**
+ * Grouped state writes: blocks are durable one by one, their state every few blocks, and start-up
+ * executes the blocks since the last state write again. A crash is cut between any two database
+ * batches (each batch is atomic; LMDBStore's own test kills a writer process to show that).
+ */
+import {
+  type BatchOp,
+  bytesToHex,
+  createSilentLogger,
+  hexToBytes,
+  type KVStore,
+  MemoryStore,
+  type RangeOptions,
+  tableKey,
+} from "@zerog/core";
+import { describe, expect, it } from "vitest";
+import { ChainErrorCode } from "../../src/errors.js";
+import type { TxCandidates } from "../../src/execution/engine.js";
+import { Execution, type ExecutionOptions } from "../../src/execution/execution.js";
+import { parseGenesis } from "../../src/execution/genesis.js";
+import { heightKey, Table } from "../../src/state/tables.js";
+import type { SignedTx } from "../../src/tx/transaction.js";
+import { ADDRESSES, CHAIN_ID, KEYS, signedTransfer } from "../utils/chainHarness.js";
+
+const key = KEYS[0]!;
+const genesis = parseGenesis({
+  chainId: Number(CHAIN_ID),
+  timestamp: 1_700_000_000,
+  alloc: { [bytesToHex(ADDRESSES[0]!)]: { balance: "10000000000000000000" } },
+});
+const BLOCKS = 8;
+const PER_BLOCK = 3;
+/** Every transfer goes to a new account, so each block adds trie nodes and index rows. */
+const recipient = (n: number) => hexToBytes(`0x${(0xbeef0000 + n).toString(16).padStart(40, "0")}`);
+const txsOf = (b: number): SignedTx[] =>
+  Array.from({ length: PER_BLOCK }, (_, i) => {
+    const n = b * PER_BLOCK + i;
+    return signedTransfer(key, { nonce: BigInt(n), to: recipient(n), value: BigInt(n + 1) });
+  });
+
+function fromArray(txs: SignedTx[]): TxCandidates {
+  let i = 0;
+  return { peek: () => txs[i], shift: () => void i++, pop: () => void i++ };
+}
+
+/** Builds block `b + 1` from `txsOf(b)` and finalizes it (ready for `commit`). */
+async function finalizeNext(ex: Execution, b: number): Promise<void> {
+  const height = BigInt(b + 1);
+  const { block } = await ex.prepareProposal({
+    height,
+    timestamp: 1_700_000_000n + height,
+    proposer: new Uint8Array(20),
+    candidates: fromArray(txsOf(b)),
+  });
+  expect(block.txs).toHaveLength(PER_BLOCK);
+  await ex.finalizeBlock(block);
+}
+
+interface Budget {
+  /** Batches still to apply before the crash. */
+  left: number;
+  crash: () => void;
+  /** Batches of both stores apply in issue order, each a little later (as a writer thread does). */
+  queue?: Promise<void>;
+}
+
+/** Batches apply in order until the budget is spent; from then on they never complete (the process died). */
+class CrashingStore implements KVStore {
+  constructor(
+    readonly inner: MemoryStore,
+    private readonly budget: Budget,
+  ) {}
+  get(k: Uint8Array) {
+    return this.inner.get(k);
+  }
+  has(k: Uint8Array) {
+    return this.inner.has(k);
+  }
+  range(o: RangeOptions) {
+    return this.inner.range(o);
+  }
+  batch(ops: readonly BatchOp[]): Promise<void> {
+    const b = this.budget;
+    const applied = (b.queue ?? Promise.resolve()).then(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      if (b.left <= 0) {
+        b.crash();
+        return new Promise<void>(() => {});
+      }
+      b.left--;
+      await this.inner.batch(ops);
+    });
+    b.queue = applied;
+    return applied;
+  }
+  async close() {}
+}
+
+async function openExecution(db: KVStore, stateDb: KVStore, opts: Partial<ExecutionOptions> = {}): Promise<Execution> {
+  const ex = new Execution({ stateWriteInterval: 3, ...opts }, { db, stateDb, genesis, logger: createSilentLogger(), metrics: null });
+  await ex.init();
+  return ex;
+}
+
+/**
+ * Builds and commits blocks, up to two writes in flight (the engine allows any number); returns the
+ * highest block whose commit resolved, stopping at a crash.
+ */
+async function drive(ex: Execution, crashed: Promise<void>): Promise<{ durable: number; crashed: boolean }> {
+  let durable = 0;
+  const inflight: Promise<unknown>[] = [];
+  const CRASH = Symbol("crash");
+  const dead = crashed.then(() => CRASH);
+  for (let b = 0; b < BLOCKS; b++) {
+    await finalizeNext(ex, b);
+    if (inflight.length === 2 && (await Promise.race([inflight.shift(), dead])) === CRASH) return { durable, crashed: true };
+    inflight.push(
+      ex.commit().then(() => {
+        durable = b + 1;
+      }),
+    );
+  }
+  if ((await Promise.race([Promise.all(inflight).then(() => ex.flush()), dead])) === CRASH) return { durable, crashed: true };
+  return { durable, crashed: false };
+}
+
+function balanceAfter(height: number, n: number): bigint {
+  return n < height * PER_BLOCK ? BigInt(n + 1) : 0n;
+}
+
+describe("grouped state writes", () => {
+  it("reopens at a consistent head after a crash between any two batches", async () => {
+    // The reference run: every block's hash, and how many batches the whole run writes.
+    const ref = { left: Number.POSITIVE_INFINITY, crash: () => {} };
+    const refDb = new MemoryStore();
+    const refState = new MemoryStore();
+    const refEx = await openExecution(new CrashingStore(refDb, ref), new CrashingStore(refState, ref));
+    const refRun = await drive(refEx, new Promise(() => {}));
+    expect(refRun).toEqual({ durable: BLOCKS, crashed: false });
+    const hashes = Array.from({ length: BLOCKS + 1 }, (_, h) => bytesToHex(refEx.store.hashByNumber(BigInt(h))!));
+    let batches = 0;
+    {
+      const counter = { left: 1_000, crash: () => {} };
+      const ex = await openExecution(new CrashingStore(new MemoryStore(), counter), new CrashingStore(new MemoryStore(), counter));
+      await drive(ex, new Promise(() => {}));
+      batches = 1_000 - counter.left;
+    }
+    // 2 for genesis, one per block, a state write every 3 blocks and the final flush.
+    expect(batches).toBe(2 + BLOCKS + Math.ceil(BLOCKS / 3));
+
+    let replays = 0;
+    for (let cut = 0; cut <= batches; cut++) {
+      const db = new MemoryStore();
+      const stateDb = new MemoryStore();
+      let crash!: () => void;
+      const crashed = new Promise<void>((r) => {
+        crash = r;
+      });
+      const budget: Budget = { left: cut, crash };
+      let run: { durable: number; crashed: boolean };
+      try {
+        const ex = await Promise.race([
+          openExecution(new CrashingStore(db, budget), new CrashingStore(stateDb, budget)),
+          crashed.then(() => null),
+        ]);
+        run = ex ? await drive(ex, crashed) : { durable: 0, crashed: true };
+      } catch (e) {
+        throw new Error(`cut ${cut}: ${(e as Error).message}`);
+      }
+      expect(run.crashed, `cut ${cut}`).toBe(cut < batches);
+      if (cut < 2) continue; // genesis was not fully written: a fresh start writes it again
+      const reopened = await openExecution(db, stateDb);
+      const head = Number(reopened.head.header.number);
+      expect(head, `cut ${cut}`).toBeGreaterThanOrEqual(run.durable);
+      expect(bytesToHex(reopened.head.hash), `cut ${cut}`).toBe(hashes[head]);
+      expect(bytesToHex(reopened.stateDB.root)).toBe(bytesToHex(reopened.head.header.stateRoot));
+      for (let n = 0; n < BLOCKS * PER_BLOCK; n++) {
+        expect(reopened.stateDB.getAccount(recipient(n))?.balance ?? 0n, `cut ${cut}, account ${n}`).toBe(balanceAfter(head, n));
+      }
+      // Every transaction of a durable block is found, whether its index row is written or not.
+      for (let b = 0; b < head; b++) for (const tx of txsOf(b)) expect(reopened.store.tx(tx.hash)?.height).toBe(BigInt(b + 1));
+      if (reopened.stateDB.unwrittenBlocks > 0) replays++;
+      // After writing everything, a third start needs no replay and agrees.
+      await reopened.flush();
+      const again = await openExecution(db, stateDb);
+      expect(again.stateDB.unwrittenBlocks).toBe(0);
+      expect(bytesToHex(again.stateDB.root)).toBe(bytesToHex(reopened.head.header.stateRoot));
+    }
+    // Many cuts leave durable blocks whose state was not written, so start-up had to execute them again.
+    expect(replays).toBeGreaterThan(3);
+  });
+
+  it("serves unwritten blocks' state, history and transactions, and writes them to the state database", async () => {
+    const db = new MemoryStore();
+    const stateDb = new MemoryStore();
+    const ex = await openExecution(db, stateDb, { stateWriteInterval: 100 });
+    const forever = new Promise<void>(() => {});
+    let inflight: Promise<unknown> = Promise.resolve();
+    for (let b = 0; b < 4; b++) {
+      await finalizeNext(ex, b);
+      await inflight;
+      inflight = ex.commit();
+    }
+    await Promise.race([inflight, forever]);
+    expect(ex.head.header.number).toBe(4n);
+    expect(ex.stateDB.unwrittenBlocks).toBeGreaterThanOrEqual(4);
+    const root2 = ex.store.blockByNumber(2n)!.header.stateRoot;
+    expect(ex.stateDB.hasRoot(root2)).toBe(true);
+    expect(ex.stateDB.at(root2).getAccount(recipient(PER_BLOCK * 2 - 1))?.balance).toBe(BigInt(PER_BLOCK * 2));
+    expect(ex.stateDB.at(root2).getAccount(recipient(PER_BLOCK * 2))).toBeUndefined();
+    const tx = txsOf(3)[1]!;
+    expect(ex.store.tx(tx.hash)).toMatchObject({ height: 4n, index: 1 });
+    expect(stateDb.get(tableKey(Table.TX_INDEX, tx.hash))).toBeUndefined();
+    expect(db.get(tableKey(Table.BODY, heightKey(4n)))).toBeDefined();
+    expect(ex.store.blockTxs(4n)?.map((t) => bytesToHex(t.hash))).toEqual(txsOf(3).map((t) => bytesToHex(t.hash)));
+    await ex.flush();
+    expect(ex.stateDB.unwrittenBlocks).toBe(0);
+    expect(stateDb.get(tableKey(Table.TX_INDEX, tx.hash))).toBeDefined();
+    expect(ex.store.tx(tx.hash)).toMatchObject({ height: 4n, index: 1 });
+    // Blocks and state are in their own databases.
+    expect(db.get(tableKey(Table.TX_INDEX, tx.hash))).toBeUndefined();
+    expect(stateDb.get(tableKey(Table.BODY, heightKey(4n)))).toBeUndefined();
+  });
+
+  it("refuses to start on a block database without its state database, or with an invalid interval", async () => {
+    const db = new MemoryStore();
+    const ex = await openExecution(db, new MemoryStore());
+    await drive(ex, new Promise(() => {}));
+    await expect(openExecution(db, new MemoryStore())).rejects.toMatchObject({ code: ChainErrorCode.CORRUPT_DATA });
+    expect(() => new Execution({ stateWriteInterval: 0 }, { db, genesis, logger: createSilentLogger(), metrics: null })).toThrow(
+      expect.objectContaining({ code: ChainErrorCode.INVALID_OPTION }),
+    );
+  });
+
+  it("refuses a stored block that does not execute to its header", async () => {
+    const db = new MemoryStore();
+    const stateDb = new MemoryStore();
+    const budget: Budget = { left: 2 + 5, crash: () => {} }; // genesis and five blocks; no state write after genesis
+    const ex = await openExecution(new CrashingStore(db, budget), new CrashingStore(stateDb, budget), { stateWriteInterval: 100 });
+    void drive(ex, new Promise(() => {}));
+    while (budget.left > 0) await new Promise((r) => setImmediate(r));
+    const intact = await openExecution(db, stateDb, { stateWriteInterval: 100 });
+    expect(intact.head.header.number).toBe(5n);
+    expect(intact.stateDB.unwrittenBlocks).toBe(5);
+    // Drop a transaction from block 3's body: executing it again gives another state root.
+    const body = txsOf(2).slice(0, 2);
+    const { rlpEncode } = await import("@zerog/core");
+    await db.batch([{ type: "put", key: tableKey(Table.BODY, heightKey(3n)), value: rlpEncode(body.map((t) => [t.sender, t.raw])) }]);
+    await expect(openExecution(db, stateDb, { stateWriteInterval: 100 })).rejects.toMatchObject({
+      code: ChainErrorCode.CORRUPT_DATA,
+      message: expect.stringMatching(/stored block 3 does not execute to its header/),
+    });
+  });
+});
