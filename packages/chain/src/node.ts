@@ -248,7 +248,7 @@ export class ChainNode {
   async submitRawTx(raw: Uint8Array): Promise<Uint8Array> {
     const tx = await this.recovery.recover(parseTx(raw));
     this.mempool.add(tx, { baseFee: this.execution.nextBaseFee(), blockGasLimit: this.execution.tip.header.gasLimit });
-    this.consensus?.gossipTx(raw);
+    this.consensus?.gossipTx(raw, tx.hash);
     return tx.hash;
   }
 

@@ -1,4 +1,4 @@
-import { bytesToHex, keccak256, type Logger, rlpDecode, rlpEncode } from "@zerog/core";
+import { bytesToHex, hexToBytes, keccak256, type Logger, rlpDecode, rlpEncode } from "@zerog/core";
 import { decodeBlock, decodeBlockRaw, encodeBlock } from "../block/blockCodec.js";
 import { ChainError, ChainErrorCode } from "../errors.js";
 import type { Block } from "../execution/engine.js";
@@ -83,6 +83,10 @@ interface OwnMessage {
 
 /** While a height is undecided, our own messages for it are sent again this often (a healed partition hears them). */
 const REBROADCAST_MS = 500;
+/** How often transactions admitted here from clients are checked for re-gossip. */
+const TX_REGOSSIP_MS = 2_000;
+/** A client's transaction still first in line for its sender after this long is gossiped again. */
+const TX_STALE_MS = 3_000;
 
 /**
  * Runs one node's consensus: feeds the pure state machine with verified messages from peers, its
@@ -123,6 +127,9 @@ export class ConsensusDriver {
    */
   private ownProposal: OwnMessage | null = null;
   private rebroadcastTimer: NodeJS.Timeout | null = null;
+  private txRegossipTimer: NodeJS.Timeout | null = null;
+  /** Transactions admitted here from clients, by hash, with when they were last gossiped. */
+  private readonly localTxs = new Map<string, { raw: Uint8Array; sentAt: number }>();
   /** Our latest votes of the height decided last (sent to peers still deciding it). */
   private lastHeightOwn: { height: bigint; messages: OwnMessage[] } | null = null;
   /** The consensus height each peer last announced. */
@@ -178,6 +185,8 @@ export class ConsensusDriver {
     this.sync.start();
     this.rebroadcastTimer = setInterval(() => this.rebroadcast(), REBROADCAST_MS);
     this.rebroadcastTimer.unref();
+    this.txRegossipTimer = setInterval(() => this.regossipTxs(), TX_REGOSSIP_MS);
+    this.txRegossipTimer.unref();
     this.height = this.deps.execution.tip.header.number + 1n;
     await this.enqueue(() => this.replayWAL());
     this.scheduleStart();
@@ -188,6 +197,7 @@ export class ConsensusDriver {
     for (const u of this.unsubscribe.splice(0)) u();
     this.sync.stop();
     if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer);
+    if (this.txRegossipTimer) clearInterval(this.txRegossipTimer);
     if (this.startTimer) clearTimeout(this.startTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -195,8 +205,18 @@ export class ConsensusDriver {
     await this.inflight;
   }
 
-  /** Gossips a transaction this node admitted from a client (peers admit it themselves). */
-  gossipTx(raw: Uint8Array): void {
+  /**
+   * Gossips a transaction this node admitted from a client (peers admit it themselves). Gossip is
+   * sent once per peer; if a peer missed it (traffic lost, or the peer refused it then) and it is
+   * still the next of its sender here after `TX_STALE_MS`, it is gossiped again: nothing else would
+   * ever bring it to a proposer from a node that does not propose.
+   */
+  gossipTx(raw: Uint8Array, hash: Uint8Array): void {
+    this.localTxs.set(bytesToHex(hash), { raw, sentAt: this.now() });
+    this.queueTxGossip(raw);
+  }
+
+  private queueTxGossip(raw: Uint8Array): void {
     this.pendingTxs.push(raw);
     if (this.txFlushScheduled) return;
     this.txFlushScheduled = true;
@@ -396,6 +416,23 @@ export class ConsensusDriver {
    * Until the height is decided, our messages go out again: a peer that missed them (a partition,
    * a restart, a dropped frame) still hears every vote, without which no quorum might ever form.
    */
+  /** Gossips again the clients' transactions that are stale here and first in line for their sender. */
+  private regossipTxs(): void {
+    if (!this.running || this.localTxs.size === 0) return;
+    const mempool = this.deps.mempool;
+    for (const k of this.localTxs.keys()) if (!mempool.has(hexToBytes(k))) this.localTxs.delete(k);
+    const now = this.now();
+    let n = 0;
+    for (const tx of mempool.pendingHeads()) {
+      const local = this.localTxs.get(bytesToHex(tx.hash));
+      if (!local || now - local.sentAt < TX_STALE_MS) continue;
+      local.sentAt = now;
+      this.queueTxGossip(local.raw);
+      n++;
+    }
+    if (n > 0) this.log.debug({ txs: n }, "stale client transactions gossiped again");
+  }
+
   private rebroadcast(): void {
     if (!this.running || this.started !== this.height) return;
     // The latest votes and proposal suffice: earlier rounds are superseded.

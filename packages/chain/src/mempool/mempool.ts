@@ -137,6 +137,16 @@ export class Mempool {
     return this.byHash.has(bytesToHex(hash));
   }
 
+  /** Each sender's next executable transaction (the one every later one of that sender waits for). */
+  pendingHeads(): SignedTx[] {
+    const out: SignedTx[] = [];
+    for (const sq of this.senders.values()) {
+      const h = sq.head();
+      if (h) out.push(h.tx);
+    }
+    return out;
+  }
+
   status(): { pending: number; queued: number } {
     return { pending: this.pendingTotal, queued: this.size - this.pendingTotal };
   }

@@ -94,6 +94,23 @@ function poolBytes(pool: Mempool): number {
 }
 
 describe("Mempool admission", () => {
+  it("lists each sender's next executable transaction, and none for a sender with only a gap", () => {
+    const { pool, commit } = setup();
+    const a0 = mkTx(A, 0n);
+    const a1 = mkTx(A, 1n);
+    const b2 = mkTx(B, 2n); // B's nonce is 0: queued behind a gap
+    const c0 = mkTx(C, 0n);
+    for (const tx of [a1, a0, b2, c0]) pool.add(tx, CTX);
+    const heads = () =>
+      pool
+        .pendingHeads()
+        .map((t) => bytesToHex(t.hash))
+        .sort();
+    expect(heads()).toEqual([a0, c0].map((t) => bytesToHex(t.hash)).sort());
+    commit([a0]);
+    expect(heads()).toEqual([a1, c0].map((t) => bytesToHex(t.hash)).sort());
+  });
+
   it("refuses what validateTxStatic refuses, with geth's messages", () => {
     const { pool } = setup();
     expectRejected(

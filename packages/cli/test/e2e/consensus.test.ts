@@ -116,6 +116,33 @@ describe("BFT consensus with four validator processes", () => {
     await assertNoFork(net.validators, await maxHeight(net.validators));
   });
 
+  it("commits a client's transaction that reached only the RPC node while its traffic was lost", async () => {
+    const net = await startNetwork({ validators: 4, fullNode: true });
+    const rpcNode = net.nodes.find((n) => n.plan.role === "rpc")!;
+    const v0 = net.validators[0]!;
+    await waitHeight([...net.validators, rpcNode], 2);
+    const block = async (blocked: boolean) => {
+      for (const v of net.validators) {
+        await rpcNode.call("admin_setPeerBlocked", [v.id, blocked]);
+        await v.call("admin_setPeerBlocked", [rpcNode.id, blocked]);
+      }
+    };
+    await block(true);
+    const raw = await signedTransfer();
+    const hash = await rpcNode.call<string>("eth_sendRawTransaction", [raw]);
+    // Its one gossip went nowhere; the validators never saw it.
+    await sleep(1_000);
+    expect(await v0.call("eth_getTransactionByHash", [hash])).toBeNull();
+    await block(false);
+    // Re-gossiped once stale (3 s) at the next check (every 2 s), then committed.
+    const receipt = await until(
+      "the transaction committed",
+      async () => (await v0.call<{ status: string } | null>("eth_getTransactionReceipt", [hash])) ?? undefined,
+      20_000,
+    );
+    expect(receipt.status).toBe("0x1");
+  });
+
   it("a full node started late syncs to the head and serves the validators' state root", async () => {
     const net = await startNetwork({ validators: 4, fullNode: true, startFullNode: false });
     const rpcNode = net.nodes.find((n) => n.plan.role === "rpc")!;
