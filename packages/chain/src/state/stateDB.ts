@@ -120,7 +120,9 @@ export class StateDB implements StateReader {
 
   /** The state of the committed block with root `root` is on disk: its layer and older ones are no longer needed. */
   markDurable(root: Uint8Array): void {
-    const i = this.layers.findIndex((l) => equalsBytes(l.root, root));
+    // Empty blocks repeat their parent's root: every layer with this root holds the state on disk.
+    let i = this.layers.length - 1;
+    while (i >= 0 && !equalsBytes(this.layers[i]!.root, root)) i--;
     if (i >= 0) this.layers.splice(0, i + 1);
   }
 

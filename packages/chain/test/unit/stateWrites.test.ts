@@ -124,6 +124,8 @@ async function drive(ex: Execution, crashed: Promise<void>): Promise<{ durable: 
   return { durable, crashed: false };
 }
 
+const genesisRoot = (ex: Execution) => ex.store.blockByNumber(0n)!.header.stateRoot;
+
 function balanceAfter(height: number, n: number): bigint {
   return n < height * PER_BLOCK ? BigInt(n + 1) : 0n;
 }
@@ -220,6 +222,23 @@ describe("grouped state writes", () => {
     // Blocks and state are in their own databases.
     expect(db.get(tableKey(Table.TX_INDEX, tx.hash))).toBeUndefined();
     expect(stateDb.get(tableKey(Table.BODY, heightKey(4n)))).toBeUndefined();
+  });
+
+  it("keeps no more unwritten blocks than the interval on an idle chain, where empty blocks repeat their parent's root", async () => {
+    const ex = await openExecution(new MemoryStore(), new MemoryStore(), { stateWriteInterval: 4 });
+    for (let h = 1n; h <= 40n; h++) {
+      const { block } = await ex.prepareProposal({
+        height: h,
+        timestamp: 1_700_000_000n + h,
+        proposer: new Uint8Array(20),
+        candidates: fromArray([]),
+      });
+      expect(block.header.stateRoot).toEqual(genesisRoot(ex));
+      await ex.finalizeBlock(block);
+      await ex.commit();
+      await new Promise((r) => setImmediate(r)); // the state write, when one is due
+      expect(ex.stateDB.unwrittenBlocks).toBeLessThanOrEqual(4);
+    }
   });
 
   it("refuses to start on a block database without its state database, or with an invalid interval", async () => {
