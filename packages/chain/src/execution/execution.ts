@@ -66,6 +66,9 @@ export const defaultExecutionOptions: ExecutionOptions = {
   stateWriteMaxOps: 1_000_000,
 };
 
+/** Unfinished state writes (the running one included) beyond which a block's commit waits for them. */
+const MAX_QUEUED_STATE_WRITES = 2;
+
 /** Names the block whose state the state database holds (in the state database). */
 const STATE_HEAD_KEY = metaKey("stateHead");
 
@@ -108,6 +111,7 @@ export class Execution implements ExecutionEngine {
   private writeQueue: Promise<void> = Promise.resolve();
   /** State writes, in order; each covers blocks already durable. */
   private stateWrite: Promise<void> = Promise.resolve();
+  private queuedStateWrites = 0;
   /** Committed blocks' state not yet handed to a state write, oldest first. */
   private readonly unwritten: UnwrittenState[] = [];
   /** A failed block or state write: the engine refuses further commits. */
@@ -407,6 +411,8 @@ export class Execution implements ExecutionEngine {
         this.metrics.gas.inc(Number(block.header.gasUsed));
       }
       this.notify(this.listeners, committed);
+      // Backpressure: with a disk slower than the chain, commits wait rather than memory grow.
+      if (this.queuedStateWrites > MAX_QUEUED_STATE_WRITES) await this.stateWrite;
     });
     this.writeQueue = write.catch((e: unknown) => {
       this.writeError ??= e;
@@ -439,22 +445,27 @@ export class Execution implements ExecutionEngine {
     const ops: BatchOp[] = [];
     for (const g of group) for (const part of g.ops) for (const op of part) ops.push(op);
     ops.push(stateHeadOp(top));
+    this.queuedStateWrites++;
     this.stateWrite = this.stateWrite.then(async () => {
-      if (this.writeError) return;
-      const started = performance.now();
       try {
-        await this.stateDb.batch(ops);
-      } catch (e) {
-        this.writeError ??= e;
-        this.log.error({ err: e, height: Number(top.header.number) }, "state write failed; no further blocks are committed");
-        return;
+        if (this.writeError) return;
+        const started = performance.now();
+        try {
+          await this.stateDb.batch(ops);
+        } catch (e) {
+          this.writeError ??= e;
+          this.log.error({ err: e, height: Number(top.header.number) }, "state write failed; no further blocks are committed");
+          return;
+        }
+        this.stateDB.markDurable(top.header.stateRoot);
+        this.store.releaseUnindexed(top.header.number);
+        this.log.debug(
+          { blocks: group.length, to: Number(top.header.number), ops: ops.length, writeMs: Math.round(performance.now() - started) },
+          "state written",
+        );
+      } finally {
+        this.queuedStateWrites--;
       }
-      this.stateDB.markDurable(top.header.stateRoot);
-      this.store.releaseUnindexed(top.header.number);
-      this.log.debug(
-        { blocks: group.length, to: Number(top.header.number), ops: ops.length, writeMs: Math.round(performance.now() - started) },
-        "state written",
-      );
     });
   }
 

@@ -241,6 +241,38 @@ describe("grouped state writes", () => {
     }
   });
 
+  it("makes commits wait, not memory grow, while the state database falls behind", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    let stateBatches = 0;
+    const stateDb = new MemoryStore();
+    const slowState: KVStore = Object.assign(Object.create(stateDb) as MemoryStore, {
+      batch: async (ops: readonly BatchOp[]) => {
+        if (stateBatches++ > 0) await gate; // genesis passes; every later state write waits
+        await stateDb.batch(ops);
+      },
+    });
+    const ex = await openExecution(new MemoryStore(), slowState, { stateWriteInterval: 1 });
+    const resolved: number[] = [];
+    const commits: Promise<unknown>[] = [];
+    for (let b = 0; b < 4; b++) {
+      await finalizeNext(ex, b);
+      commits.push(ex.commit().then(() => resolved.push(b + 1)));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Blocks 1-3 queue three state writes (the first one stuck); block 3's commit waits for them, and 4 behind it.
+    expect(resolved).toEqual([1, 2]);
+    expect(ex.head.header.number).toBe(3n);
+    expect(ex.stateDB.unwrittenBlocks).toBe(4);
+    open();
+    await Promise.all(commits);
+    expect(resolved).toEqual([1, 2, 3, 4]);
+    await ex.flush();
+    expect(ex.stateDB.unwrittenBlocks).toBe(0);
+  });
+
   it("refuses to start on a block database without its state database, or with an invalid interval", async () => {
     const db = new MemoryStore();
     const ex = await openExecution(db, new MemoryStore());
