@@ -204,6 +204,11 @@ export class Execution implements ExecutionEngine {
     const block = this.store.blockByHash(head.hash);
     if (!block) throw corrupt("head block", "the head block is missing from the database");
     const base = this.stateBase(block);
+    if (base === block && !this.stateDb.get(STATE_HEAD_KEY)) {
+      // A data directory from before grouped state writes: its state is the head's. Say so before
+      // any block is committed without its state, or a crash would leave that unknowable.
+      await this.stateDb.batch([stateHeadOp(block)]);
+    }
     this.headBlock = this.tipBlock = base;
     this.stateDB.open(base.header.stateRoot);
     if (base.header.number < head.number) {

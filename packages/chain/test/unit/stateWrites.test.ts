@@ -273,6 +273,31 @@ describe("grouped state writes", () => {
     expect(ex.stateDB.unwrittenBlocks).toBe(0);
   });
 
+  it("opens a data directory from before grouped state writes and survives a crash after it", async () => {
+    const db = new MemoryStore();
+    const ex = await openExecution(db, db, { stateWriteInterval: 1 });
+    let inflight: Promise<unknown> = Promise.resolve();
+    for (let b = 0; b < 2; b++) {
+      await finalizeNext(ex, b);
+      await inflight;
+      inflight = ex.commit();
+    }
+    await ex.flush();
+    // What an older version left: one database, the state of the head, no state head row.
+    await db.batch([{ type: "del", key: tableKey(Table.META, new TextEncoder().encode("stateHead")) }]);
+    const upgraded = await openExecution(db, db, { stateWriteInterval: 100 });
+    expect(upgraded.head.header.number).toBe(2n);
+    for (let b = 2; b < 5; b++) {
+      await finalizeNext(upgraded, b);
+      await upgraded.commit();
+    }
+    // Crash: blocks 3-5 are durable, their state is not written.
+    const reopened = await openExecution(db, db, { stateWriteInterval: 100 });
+    expect(reopened.head.header.number).toBe(5n);
+    expect(reopened.stateDB.unwrittenBlocks).toBe(3);
+    for (let n = 0; n < 5 * PER_BLOCK; n++) expect(reopened.stateDB.getAccount(recipient(n))?.balance).toBe(BigInt(n + 1));
+  });
+
   it("refuses to start on a block database without its state database, or with an invalid interval", async () => {
     const db = new MemoryStore();
     const ex = await openExecution(db, new MemoryStore());
