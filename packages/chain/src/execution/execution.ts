@@ -181,6 +181,14 @@ export class Execution implements ExecutionEngine {
     const expected = await computeGenesis(this.genesis);
     const head = this.store.head();
     if (!head) {
+      // Only a crash between genesis's two writes leaves a state head without blocks.
+      const stateHead = this.readStateHead();
+      if (stateHead && (stateHead.number !== 0n || !equalsBytes(stateHead.hash, expected.hash))) {
+        throw corrupt(
+          "head",
+          `the block database is empty but the state database is at block ${stateHead.number}; restore it or use a fresh data directory`,
+        );
+      }
       const genesis = new BlockState(this.stateDB);
       genesisState(this.genesis, genesis);
       const { root, ops } = this.stateDB.apply(genesis.diff());
@@ -225,21 +233,37 @@ export class Execution implements ExecutionEngine {
 
   /** The block whose state the state database holds. */
   private stateBase(head: StoredBlock): StoredBlock {
-    const raw = this.stateDb.get(STATE_HEAD_KEY);
-    if (!raw) {
-      // Data directories from before state writes were grouped held the head's state with it.
-      if (this.stateDb === this.db) return head;
+    const stateHead = this.readStateHead();
+    let base = head;
+    if (stateHead) {
+      const b = this.store.blockByNumber(stateHead.number);
+      if (stateHead.number > head.header.number || !b || !equalsBytes(b.hash, stateHead.hash)) {
+        throw corrupt(
+          "state head",
+          `the state database is at block ${stateHead.number}, which is not on the chain ending at ${head.header.number}`,
+        );
+      }
+      base = b;
+    } else if (this.stateDb !== this.db) {
       throw corrupt("state head", "the state database is empty but the block database is not; restore it or use a fresh data directory");
     }
+    // Data directories from before state writes were grouped held the head's state with it.
+    if (!this.stateDB.hasRoot(base.header.stateRoot)) {
+      throw corrupt(
+        "state",
+        `the state of block ${base.header.number} is missing from the state database; restore it or use a fresh data directory`,
+      );
+    }
+    return base;
+  }
+
+  private readStateHead(): { number: bigint; hash: Uint8Array } | undefined {
+    const raw = this.stateDb.get(STATE_HEAD_KEY);
+    if (!raw) return undefined;
     const d = rlpDecode(raw);
     if (!Array.isArray(d) || d.length !== 2 || Array.isArray(d[0]) || Array.isArray(d[1]))
       throw corrupt("state head", "the state head is malformed");
-    const n = bytesToBigInt(d[0] as Uint8Array);
-    const base = this.store.blockByNumber(n);
-    if (n > head.header.number || !base || !equalsBytes(base.hash, d[1] as Uint8Array)) {
-      throw corrupt("state head", `the state database is at block ${n}, which is not on the chain ending at ${head.header.number}`);
-    }
-    return base;
+    return { number: bytesToBigInt(d[0] as Uint8Array), hash: d[1] as Uint8Array };
   }
 
   /** Executes durable block `n` again on the tip (start-up after a crash) and queues its state. */

@@ -300,9 +300,20 @@ describe("grouped state writes", () => {
 
   it("refuses to start on a block database without its state database, or with an invalid interval", async () => {
     const db = new MemoryStore();
-    const ex = await openExecution(db, new MemoryStore());
+    const state = new MemoryStore();
+    const ex = await openExecution(db, state);
     await drive(ex, new Promise(() => {}));
     await expect(openExecution(db, new MemoryStore())).rejects.toMatchObject({ code: ChainErrorCode.CORRUPT_DATA });
+    // Opened as one database (an older layout) it has no state at all: refused, not read as empty accounts.
+    await expect(openExecution(db, db)).rejects.toMatchObject({
+      code: ChainErrorCode.CORRUPT_DATA,
+      message: expect.stringMatching(/state of block 8 is missing/),
+    });
+    // A state database of a longer chain next to an empty block database is refused too.
+    await expect(openExecution(new MemoryStore(), state)).rejects.toMatchObject({
+      code: ChainErrorCode.CORRUPT_DATA,
+      message: expect.stringMatching(/block database is empty but the state database is at block 8/),
+    });
     expect(() => new Execution({ stateWriteInterval: 0 }, { db, genesis, logger: createSilentLogger(), metrics: null })).toThrow(
       expect.objectContaining({ code: ChainErrorCode.INVALID_OPTION }),
     );
