@@ -181,6 +181,9 @@ export class ConsensusDriver {
         if (status === "connected") this.catchUpPeer(id);
         else this.peerConsensusHeights.delete(id);
       }),
+      this.deps.execution.onTip((c) => {
+        if (this.localTxs.size > 0) for (const tx of c.block.txs) this.localTxs.delete(bytesToHex(tx.hash));
+      }),
     );
     this.sync.start();
     this.rebroadcastTimer = setInterval(() => this.rebroadcast(), REBROADCAST_MS);
@@ -420,7 +423,10 @@ export class ConsensusDriver {
   private regossipTxs(): void {
     if (!this.running || this.localTxs.size === 0) return;
     const mempool = this.deps.mempool;
-    for (const k of this.localTxs.keys()) if (!mempool.has(hexToBytes(k))) this.localTxs.delete(k);
+    // Included ones leave at each tip; replaced or evicted ones are swept when they pile up.
+    if (this.localTxs.size > mempool.size + 1_000) {
+      for (const k of this.localTxs.keys()) if (!mempool.has(hexToBytes(k))) this.localTxs.delete(k);
+    }
     const now = this.now();
     let n = 0;
     for (const tx of mempool.pendingHeads()) {
