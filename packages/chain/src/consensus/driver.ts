@@ -415,10 +415,6 @@ export class ConsensusDriver {
     for (const part of m.parts ?? []) out(BLOCK_PART, part);
   }
 
-  /**
-   * Until the height is decided, our messages go out again: a peer that missed them (a partition,
-   * a restart, a dropped frame) still hears every vote, without which no quorum might ever form.
-   */
   /** Gossips again the clients' transactions that are stale here and first in line for their sender. */
   private regossipTxs(): void {
     if (!this.running || this.localTxs.size === 0) return;
@@ -439,6 +435,10 @@ export class ConsensusDriver {
     if (n > 0) this.log.debug({ txs: n }, "stale client transactions gossiped again");
   }
 
+  /**
+   * Until the height is decided, our messages go out again: a peer that missed them (a partition,
+   * a restart, a dropped frame) still hears every vote, without which no quorum might ever form.
+   */
   private rebroadcast(): void {
     if (!this.running || this.started !== this.height) return;
     // The latest votes and proposal suffice: earlier rounds are superseded.

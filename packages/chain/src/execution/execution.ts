@@ -18,6 +18,7 @@ import { BlockState } from "../state/blockState.js";
 import { StateDB, type StateDBOptions } from "../state/stateDB.js";
 import { metaKey } from "../state/tables.js";
 import { type ChainHead, ChainStore, type StoredBlock } from "../store/chainStore.js";
+import type { SignedTx } from "../tx/transaction.js";
 import { nextBaseFee } from "./baseFee.js";
 import {
   blockFromHeader,
@@ -211,8 +212,9 @@ export class Execution implements ExecutionEngine {
     }
     const block = this.store.blockByHash(head.hash);
     if (!block) throw corrupt("head block", "the head block is missing from the database");
-    const base = this.stateBase(block);
-    if (base === block && !this.stateDb.get(STATE_HEAD_KEY)) {
+    const stateHead = this.readStateHead();
+    const base = this.stateBase(block, stateHead);
+    if (!stateHead) {
       // A data directory from before grouped state writes: its state is the head's. Say so before
       // any block is committed without its state, or a crash would leave that unknowable.
       await this.stateDb.batch([stateHeadOp(block)]);
@@ -232,8 +234,7 @@ export class Execution implements ExecutionEngine {
   }
 
   /** The block whose state the state database holds. */
-  private stateBase(head: StoredBlock): StoredBlock {
-    const stateHead = this.readStateHead();
+  private stateBase(head: StoredBlock, stateHead: { number: bigint; hash: Uint8Array } | undefined): StoredBlock {
     let base = head;
     if (stateHead) {
       const b = this.store.blockByNumber(stateHead.number);
@@ -247,7 +248,7 @@ export class Execution implements ExecutionEngine {
     } else if (this.stateDb !== this.db) {
       throw corrupt("state head", "the state database is empty but the block database is not; restore it or use a fresh data directory");
     }
-    // Data directories from before state writes were grouped held the head's state with it.
+    // Without a state head (data directories from before grouped state writes) the head's state must be here.
     if (!this.stateDB.hasRoot(base.header.stateRoot)) {
       throw corrupt(
         "state",
@@ -275,18 +276,21 @@ export class Execution implements ExecutionEngine {
     const block: Block = { header: stored.header, hash: stored.hash, txs, ...(misbehavior.length > 0 ? { misbehavior } : {}) };
     const reason = await this.executeBlock(block);
     if (reason !== undefined) throw corrupt("block", `stored block ${n} does not execute to its header: ${reason}`);
-    const executed = this.executed.get(hashKey(block.hash))!;
+    this.commitInMemory(stored, txs, this.executed.get(hashKey(block.hash))!.stateOps);
+    this.headBlock = stored;
+    this.store.holdUnindexed(n, txs);
+  }
+
+  /** The staged block becomes the tip; its state writes wait for the next state write. */
+  private commitInMemory(stored: StoredBlock, txs: readonly SignedTx[], stateOps: BatchOp[]): void {
+    const n = stored.header.number;
+    this.unwritten.push({ block: stored, ops: [stateOps, this.store.txIndexOps(n, txs)], count: stateOps.length + txs.length });
     this.stateDB.commitApplied();
+    this.tipBlock = stored;
+    this.recentHashes.set(n, stored.hash);
+    this.recentHashes.delete(n - 257n);
     this.executed.clear();
     this.stagedHash = null;
-    this.tipBlock = this.headBlock = stored;
-    this.recentHashes.set(n, stored.hash);
-    this.store.holdUnindexed(n, txs);
-    this.unwritten.push({
-      block: stored,
-      ops: [executed.stateOps, this.store.txIndexOps(n, txs)],
-      count: executed.stateOps.length + txs.length,
-    });
   }
 
   /** After a block is durable and the head (RPC notifications, filters, fee statistics). */
@@ -411,17 +415,7 @@ export class Execution implements ExecutionEngine {
     const { block, receipts, size } = f;
     const stored: StoredBlock = { hash: block.hash, header: block.header, txHashes: block.txs.map((t) => t.hash), size };
     const ops = this.store.blockOps(stored, block.txs, receipts, { commit: f.commit, misbehavior: block.misbehavior });
-    this.unwritten.push({
-      block: stored,
-      ops: [f.stateOps, this.store.txIndexOps(stored.header.number, block.txs)],
-      count: f.stateOps.length + block.txs.length,
-    });
-    this.stateDB.commitApplied();
-    this.tipBlock = stored;
-    this.recentHashes.set(stored.header.number, stored.hash);
-    this.recentHashes.delete(stored.header.number - 257n);
-    this.executed.clear();
-    this.stagedHash = null;
+    this.commitInMemory(stored, block.txs, f.stateOps);
     this.finalized = null;
     const committed: CommittedBlock = { block, receipts, size, ...(f.commit ? { commit: f.commit } : {}) };
     this.notify(this.tipListeners, committed);
