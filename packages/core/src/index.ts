@@ -1,4 +1,4 @@
-import { installNativeMerkleBackend } from "./native/index.js";
+import { installNativeMerkleBackend, installNativeSecp256k1 } from "./native/index.js";
 
 export { type Address, addressToBytes, isAddress, toChecksumAddress } from "./address.js";
 export {
@@ -102,5 +102,7 @@ export {
 export { computeTrieRoot, EMPTY_TRIE_ROOT, MerklePatriciaTrie, type TrieCommit, type TrieNodeReader } from "./trie/mpt.js";
 export { verifyTrieProof } from "./trie/proof.js";
 
-// Node-only entry: hash segments with the native keccak addon when it was built (falls back to hash-wasm silently).
+// Node-only entry: hash segments with the native keccak addon and recover senders with the system-libsecp256k1 addon
+// when they were built (each falls back silently: hash-wasm, the npm secp256k1 package).
 installNativeMerkleBackend();
+installNativeSecp256k1();

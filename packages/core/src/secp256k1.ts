@@ -31,13 +31,33 @@ export function signDigest(digest: Uint8Array, privateKey: Uint8Array): Recovera
   return { signature, recovery: recid };
 }
 
-/** Recovers the 64-byte uncompressed public key (without the 0x04 prefix). */
-export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array, recovery: number): Uint8Array {
+/**
+ * Recovers the 64-byte uncompressed public key (no 0x04 prefix) from a 32-byte digest and a 64-byte r ‖ s, or
+ * returns null when the signature does not recover. Throws only on arguments of the wrong size.
+ */
+export type Secp256k1Recover = (digest: Uint8Array, signature: Uint8Array, recovery: number) => Uint8Array | null;
+
+/** The npm `secp256k1` package (libsecp256k1 as of 2019): the default. */
+export const npmRecover: Secp256k1Recover = (digest, signature, recovery) => {
   try {
     return secp.ecdsaRecover(signature, recovery, digest, false).subarray(1);
   } catch {
-    throw new CoreError({ code: CoreErrorCode.INVALID_SIGNATURE }, "signature does not recover to a public key");
+    return null;
   }
+};
+
+let recoverImpl: Secp256k1Recover = npmRecover;
+
+/** Replaces the recovery implementation (core's native entry installs the system-libsecp256k1 addon). */
+export function setSecp256k1Recover(impl: Secp256k1Recover): void {
+  recoverImpl = impl;
+}
+
+/** Recovers the 64-byte uncompressed public key (without the 0x04 prefix). */
+export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array, recovery: number): Uint8Array {
+  const key = digest.length === 32 && signature.length === 64 ? recoverImpl(digest, signature, recovery) : null;
+  if (key === null) throw new CoreError({ code: CoreErrorCode.INVALID_SIGNATURE }, "signature does not recover to a public key");
+  return key;
 }
 
 /** 64-byte public key (no prefix) from a private key. */

@@ -1,10 +1,13 @@
-// Node-only: loads the optional native keccak addon (build/Release/zg_keccak.node, built at install by
-// scripts/buildNative.mjs) and installs it as the Merkle backend. Without the addon everything falls back to hash-wasm.
+// Node-only: loads the optional native addons built at install by scripts/buildNative.mjs and installs each after
+// checking it against the portable path: keccak (build/Release/zg_keccak.node) as the Merkle backend, and secp256k1
+// recovery over the system libsecp256k1 (native/secp256k1/build/Release/zg_secp256k1.node). Without an addon
+// everything falls back to hash-wasm or the npm secp256k1 package.
 import { createRequire } from "node:module";
 import { equalBytes } from "../merkle/hex.js";
 import { keccak256 } from "../merkle/keccak.js";
 import { type MerkleBackend, setMerkleBackend, wasmMerkleBackend } from "../merkle/merkleBackend.js";
 import { checkSegmentData, segmentRoot } from "../merkle/segmentRoot.js";
+import { npmRecover, SECP256K1_N, type Secp256k1Recover, setSecp256k1Recover, signDigest } from "../secp256k1.js";
 
 /** The addon's functions. Arguments are checked in C: a wrong type throws TypeError, a wrong size RangeError. */
 export interface NativeMerkle {
@@ -99,4 +102,94 @@ export async function segmentRootAsync(data: Uint8Array, index: number, fileSize
   const leaves = checkSegmentData(data, index, fileSize);
   if (nativeMerkle === null || checked === false) return segmentRoot(data, index, fileSize);
   return nativeMerkle.segmentRootAsync(data, leaves);
+}
+
+/** The secp256k1 addon's functions (native/secp256k1/recover.c). Wrong argument types throw TypeError, sizes RangeError. */
+export interface NativeSecp256k1 {
+  /** The 64-byte uncompressed public key (no 0x04 prefix), or null when the signature does not recover. */
+  recover: Secp256k1Recover;
+  /** items: n × (digest 32 ‖ r 32 ‖ s 32 ‖ recovery 1); out: n × (ok 1 ‖ public key 64), zeroed when not ok. */
+  recoverBatch(items: Uint8Array, out: Uint8Array): void;
+}
+
+function loadSecp256k1(): NativeSecp256k1 | null {
+  if (process.env.ZG_NATIVE_SECP256K1 === "0") return null;
+  try {
+    // Same relative path from src/native/ and dist/native/. Fails when libsecp256k1 was absent at install or is gone.
+    return createRequire(import.meta.url)("../../native/secp256k1/build/Release/zg_secp256k1.node") as NativeSecp256k1;
+  } catch {
+    return null;
+  }
+}
+
+/** The raw secp256k1 addon, or null when it was not built (no libsecp256k1 headers) or ZG_NATIVE_SECP256K1=0. */
+export const nativeSecp256k1: NativeSecp256k1 | null = loadSecp256k1();
+
+const sameKey = (a: Uint8Array | null, b: Uint8Array | null) => (a === null || b === null ? a === b : equalBytes(a, b));
+
+/**
+ * The addon against the npm package on fixed vectors: valid signatures of both recovery ids, the other recovery id,
+ * the high-s twin, r = 0, r = n (out of range), recovery ids 2 (r + n out of range) and 4 (invalid), and the batch
+ * call with a failing item between good ones.
+ */
+export function secp256k1SelfCheck(native: NativeSecp256k1): boolean {
+  try {
+    const key = new Uint8Array(32).fill(7);
+    const cases: [Uint8Array, Uint8Array, number][] = [];
+    const be = (n: bigint) => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, "0"), "hex"));
+    for (let i = 0; i < 4; i++) {
+      const digest = new Uint8Array(32).fill(i + 1);
+      const { signature, recovery } = signDigest(digest, key);
+      const s = BigInt(`0x${Buffer.from(signature.subarray(32)).toString("hex")}`);
+      const highS = new Uint8Array(64);
+      highS.set(signature.subarray(0, 32));
+      highS.set(be(SECP256K1_N - s), 32);
+      const zeroR = signature.slice();
+      zeroR.fill(0, 0, 32);
+      const bigR = signature.slice();
+      bigR.set(be(SECP256K1_N), 0);
+      cases.push(
+        [digest, signature, recovery],
+        [digest, signature, recovery ^ 1],
+        [digest, highS, recovery ^ 1],
+        [digest, zeroR, recovery],
+        [digest, bigR, recovery],
+        [digest, signature, 2],
+        [digest, signature, 4],
+      );
+    }
+    const items = new Uint8Array(cases.length * 97);
+    const out = new Uint8Array(cases.length * 65);
+    let recovered = 0;
+    for (const [i, [digest, signature, recovery]] of cases.entries()) {
+      const expected = npmRecover(digest, signature, recovery);
+      if (expected !== null) recovered++;
+      if (!sameKey(native.recover(digest, signature, recovery), expected)) return false;
+      items.set(digest, i * 97);
+      items.set(signature, i * 97 + 32);
+      items[i * 97 + 96] = recovery;
+    }
+    native.recoverBatch(items, out);
+    for (const [i, [digest, signature, recovery]] of cases.entries()) {
+      const got = out[i * 65] === 1 ? out.subarray(i * 65 + 1, i * 65 + 65) : null;
+      if (!sameKey(got, npmRecover(digest, signature, recovery))) return false;
+    }
+    // The vectors must exercise both outcomes, or the comparison above proves nothing.
+    return recovered >= 8 && recovered < cases.length;
+  } catch {
+    return false;
+  }
+}
+
+let secpChecked: boolean | null = null;
+
+/**
+ * Makes `recoverPublicKey` (and so every sender recovery) use the system-libsecp256k1 addon when it loaded and
+ * agrees with the npm package on the self-check vectors. Returns whether it is installed.
+ */
+export function installNativeSecp256k1(): boolean {
+  if (nativeSecp256k1 === null) return false;
+  secpChecked ??= secp256k1SelfCheck(nativeSecp256k1);
+  if (secpChecked) setSecp256k1Recover(nativeSecp256k1.recover);
+  return secpChecked;
 }
