@@ -46,11 +46,52 @@ export const npmRecover: Secp256k1Recover = (digest, signature, recovery) => {
   }
 };
 
-let recoverImpl: Secp256k1Recover = npmRecover;
+/** items: n × (digest 32 ‖ r 32 ‖ s 32 ‖ recovery 1) → out: n × (ok 1 ‖ public key 64), zeroed when not ok. */
+export type Secp256k1RecoverBatch = (items: Uint8Array, out: Uint8Array) => void;
 
-/** Replaces the recovery implementation (core's native entry installs the system-libsecp256k1 addon). */
-export function setSecp256k1Recover(impl: Secp256k1Recover): void {
+let recoverImpl: Secp256k1Recover = npmRecover;
+let recoverBatchImpl: Secp256k1RecoverBatch | null = null;
+
+/**
+ * Replaces the recovery implementation (core's native entry installs the system-libsecp256k1 addon), optionally
+ * with a batch form that `recoverAddressBatch` uses.
+ */
+export function setSecp256k1Recover(impl: Secp256k1Recover, batch: Secp256k1RecoverBatch | null = null): void {
   recoverImpl = impl;
+  recoverBatchImpl = batch;
+}
+
+/** Bytes per `recoverAddressBatch` item: digest 32 ‖ r 32 ‖ s 32 ‖ recovery id 1. */
+export const RECOVER_ITEM_BYTES = 97;
+
+/**
+ * Recovers the signer addresses of n items (`RECOVER_ITEM_BYTES` each) into n × 21 bytes: 1 ‖ address, or 21 zero
+ * bytes for a signature that does not recover. One native call for the whole batch when the addon is installed.
+ */
+export function recoverAddressBatch(items: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (items.length % RECOVER_ITEM_BYTES !== 0) {
+    throw new CoreError({ code: CoreErrorCode.INVALID_SIGNATURE }, `recovery items must be ${RECOVER_ITEM_BYTES} bytes each`);
+  }
+  const n = items.length / RECOVER_ITEM_BYTES;
+  const out = new Uint8Array(n * 21);
+  if (recoverBatchImpl !== null) {
+    const keys = new Uint8Array(n * 65);
+    recoverBatchImpl(items, keys);
+    for (let i = 0; i < n; i++) {
+      if (keys[i * 65] !== 1) continue;
+      out[i * 21] = 1;
+      out.set(keccak256(keys.subarray(i * 65 + 1, i * 65 + 65)).subarray(12), i * 21 + 1);
+    }
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    const o = i * RECOVER_ITEM_BYTES;
+    const key = recoverImpl(items.subarray(o, o + 32), items.subarray(o + 32, o + 96), items[o + 96]!);
+    if (key === null) continue;
+    out[i * 21] = 1;
+    out.set(publicKeyToAddressBytes(key), i * 21 + 1);
+  }
+  return out;
 }
 
 /** Recovers the 64-byte uncompressed public key (without the 0x04 prefix). */

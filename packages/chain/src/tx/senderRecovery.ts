@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { bigIntToPaddedBytes, type Logger } from "@zerog/core";
+import { bigIntToPaddedBytes, type Logger, RECOVER_ITEM_BYTES } from "@zerog/core";
 import { TxError, TxErrorCode } from "../errors.js";
 import { type ParsedTx, recoverSender, type SignedTx } from "./transaction.js";
 
@@ -10,9 +10,6 @@ export interface SenderRecoveryOptions {
 }
 
 export const defaultSenderRecoveryOptions: SenderRecoveryOptions = { workers: Math.max(0, availableParallelism() - 1) };
-
-/** Bytes per request: signing hash (32) ‖ r ‖ s (64) ‖ recovery id (1). */
-export const RECOVERY_ITEM_BYTES = 97;
 
 interface Pending {
   tx: ParsedTx;
@@ -61,7 +58,14 @@ export class SenderRecovery {
   }
 
   recover(tx: ParsedTx): Promise<SignedTx> {
-    if (this.workers.length === 0) return Promise.resolve(Object.assign(tx, { sender: recoverSender(tx) }));
+    if (this.workers.length === 0) {
+      // A bad signature rejects, as it does through a worker (callers chain on the promise; a throw would escape).
+      try {
+        return Promise.resolve(Object.assign(tx, { sender: recoverSender(tx) }));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return new Promise((resolve, reject) => {
       this.pending.push({ tx, resolve, reject });
       if (!this.scheduled) {
@@ -80,9 +84,9 @@ export class SenderRecovery {
       for (const p of batch) this.recoverInline(p);
       return;
     }
-    const buf = new Uint8Array(batch.length * RECOVERY_ITEM_BYTES);
+    const buf = new Uint8Array(batch.length * RECOVER_ITEM_BYTES);
     for (const [i, { tx }] of batch.entries()) {
-      const o = i * RECOVERY_ITEM_BYTES;
+      const o = i * RECOVER_ITEM_BYTES;
       buf.set(tx.signingHash, o);
       buf.set(bigIntToPaddedBytes(tx.r, 32), o + 32);
       buf.set(bigIntToPaddedBytes(tx.s, 32), o + 64);

@@ -190,6 +190,6 @@ let secpChecked: boolean | null = null;
 export function installNativeSecp256k1(): boolean {
   if (nativeSecp256k1 === null) return false;
   secpChecked ??= secp256k1SelfCheck(nativeSecp256k1);
-  if (secpChecked) setSecp256k1Recover(nativeSecp256k1.recover);
+  if (secpChecked) setSecp256k1Recover(nativeSecp256k1.recover, nativeSecp256k1.recoverBatch);
   return secpChecked;
 }

@@ -3,7 +3,15 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { CoreErrorCode } from "../../src/errors.js";
 import { installNativeSecp256k1, nativeSecp256k1, secp256k1SelfCheck } from "../../src/native/index.js";
-import { npmRecover, recoverPublicKey, setSecp256k1Recover, signDigest } from "../../src/secp256k1.js";
+import {
+  npmRecover,
+  RECOVER_ITEM_BYTES,
+  recoverAddressBatch,
+  recoverAddressBytes,
+  recoverPublicKey,
+  setSecp256k1Recover,
+  signDigest,
+} from "../../src/secp256k1.js";
 
 // The system-libsecp256k1 addon (native/secp256k1/recover.c) against the npm secp256k1 package: random valid and
 // random garbage signatures, the batch call, bad arguments, and the self-check that gates installing it.
@@ -11,6 +19,41 @@ import { npmRecover, recoverPublicKey, setSecp256k1Recover, signDigest } from ".
 const headers = ["/usr/include", "/usr/local/include"].some((d) => existsSync(`${d}/secp256k1_recovery.h`));
 const RUNS = { numRuns: 300, seed: 0x5ec9 };
 const key32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).filter((k) => k.some((b) => b !== 0) && k[0]! < 0xff);
+
+// 30 items, every third one failing (zero signature, or recovery id 4).
+function batchItems(): { items: Uint8Array; expected: (Uint8Array | null)[] } {
+  const items = new Uint8Array(30 * RECOVER_ITEM_BYTES);
+  const expected: (Uint8Array | null)[] = [];
+  for (let i = 0; i < 30; i++) {
+    const digest = new Uint8Array(32).fill(i + 1);
+    const signed = signDigest(digest, new Uint8Array(32).fill(i + 2));
+    const signature = i % 6 === 2 ? new Uint8Array(64) : signed.signature;
+    const recovery = i % 6 === 5 ? 4 : signed.recovery;
+    items.set(digest, i * RECOVER_ITEM_BYTES);
+    items.set(signature, i * RECOVER_ITEM_BYTES + 32);
+    items[i * RECOVER_ITEM_BYTES + 96] = recovery;
+    expected.push(i % 3 === 2 ? null : recoverAddressBytes(digest, signature, recovery));
+  }
+  return { items, expected };
+}
+
+function expectBatch(out: Uint8Array, expected: (Uint8Array | null)[]): void {
+  expect(out.length).toBe(expected.length * 21);
+  for (const [i, e] of expected.entries()) {
+    const row = out.subarray(i * 21, i * 21 + 21);
+    if (e === null) expect(row.every((b) => b === 0)).toBe(true);
+    else expect(Buffer.from(row).toString("hex")).toBe(`01${Buffer.from(e).toString("hex")}`);
+  }
+}
+
+it("recoverAddressBatch without a batch implementation recovers item by item", () => {
+  setSecp256k1Recover(npmRecover);
+  const { items, expected } = batchItems();
+  expectBatch(recoverAddressBatch(items), expected);
+  expect(recoverAddressBatch(new Uint8Array(0)).length).toBe(0);
+  expect(() => recoverAddressBatch(new Uint8Array(98))).toThrow(expect.objectContaining({ code: CoreErrorCode.INVALID_SIGNATURE }));
+  installNativeSecp256k1();
+});
 
 it("is built and loaded where libsecp256k1's headers are installed", () => {
   if (process.env.ZG_NATIVE_SECP256K1 === "0") return;
@@ -99,6 +142,19 @@ describe.skipIf(nativeSecp256k1 === null)("native secp256k1 addon", () => {
     };
     expect(secp256k1SelfCheck({ recover: native.recover, recoverBatch: zeroFirst })).toBe(false);
     expect(secp256k1SelfCheck({ recover: native.recover, recoverBatch: () => {} })).toBe(false);
+  });
+
+  it("once installed, recoverAddressBatch makes one batch call and matches item-by-item recovery", () => {
+    expect(installNativeSecp256k1()).toBe(true);
+    const { items, expected } = batchItems();
+    expectBatch(recoverAddressBatch(items), expected);
+    let batches = 0;
+    setSecp256k1Recover(native.recover, (i, o) => {
+      batches++;
+      native.recoverBatch(i, o);
+    });
+    expectBatch(recoverAddressBatch(items), expected);
+    expect(batches).toBe(1);
   });
 
   it("once installed, recoverPublicKey uses it and still throws INVALID_SIGNATURE", () => {
