@@ -6,12 +6,24 @@ const HEX_CHARS = "0123456789abcdef";
 const BYTE_TO_HEX: string[] = [];
 for (let i = 0; i < 256; i++) BYTE_TO_HEX.push(HEX_CHARS[i >> 4]! + HEX_CHARS[i & 15]!);
 
-export function bytesToHex(bytes: Uint8Array): Hex {
-  // Buffer's hex encoder is native and ~10x faster than a JS loop for large inputs.
-  if (bytes.length > 32) return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex")}`;
-  let s = "0x";
+// Node's native hex encoder, called on any Uint8Array without wrapping it in a Buffer first. Its result is one flat
+// string; a JS loop of `+=` builds a chain of cons strings that V8 flattens again when the string is hashed as a Map
+// key. Measured on 200,000 random 20-byte keys (Node 20, the 2-core EPYC): 150 vs 354 ns to make an unprefixed key,
+// 445 vs 697 ns to make it and look it up in a Map of 50,000. Absent outside Node: the loop below is the fallback.
+const nativeHexSlice = (globalThis as { Buffer?: { prototype: { hexSlice?: unknown } } }).Buffer?.prototype.hexSlice as
+  | ((this: Uint8Array, start: number, end: number) => string)
+  | undefined;
+
+/** Lower-case hex without a prefix: the form Map keys of bytes use (`bytesToHex` adds "0x"). */
+export function bytesToHexKey(bytes: Uint8Array): string {
+  if (nativeHexSlice !== undefined) return nativeHexSlice.call(bytes, 0, bytes.length);
+  let s = "";
   for (let i = 0; i < bytes.length; i++) s += BYTE_TO_HEX[bytes[i]!];
-  return s as Hex;
+  return s;
+}
+
+export function bytesToHex(bytes: Uint8Array): Hex {
+  return `0x${bytesToHexKey(bytes)}`;
 }
 
 export function isHex(value: unknown, opts: { strict?: boolean } = {}): value is Hex {

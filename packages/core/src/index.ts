@@ -6,6 +6,7 @@ export {
   bigIntToPaddedBytes,
   bytesToBigInt,
   bytesToHex,
+  bytesToHexKey,
   bytesToNumber,
   bytesToUtf8,
   compareBytes,

@@ -1,7 +1,7 @@
 import type { Common } from "@ethereumjs/common";
 import { createEVM, type EVM, type EVMResult, type ExecResult, type Log } from "@ethereumjs/evm";
 import { Account, Address } from "@ethereumjs/util";
-import { bytesToHex, keccak256, rlpEncode } from "@zerog/core";
+import { bytesToHexKey, keccak256, rlpEncode } from "@zerog/core";
 import { TxError, TxErrorCode } from "../errors.js";
 import { MAX_REFUND_QUOTIENT } from "../params.js";
 import { type AccountData, emptyAccount, hasCode, isEmptyAccount } from "../state/account.js";
@@ -26,7 +26,7 @@ export interface TxOutcome {
   error: string | undefined;
 }
 
-const hex = (b: Uint8Array): string => bytesToHex(b).slice(2);
+const hex = bytesToHexKey;
 
 /**
  * Runs a block's transactions one after another on a `BlockState`. Plain value transfers to

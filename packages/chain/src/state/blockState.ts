@@ -1,11 +1,11 @@
 import type { AccountFields, StateManagerInterface, StorageDump, StorageRange } from "@ethereumjs/common";
 import { Account, type Address } from "@ethereumjs/util";
-import { bytesToHex, KECCAK256_EMPTY, keccak256 } from "@zerog/core";
+import { bytesToHexKey, KECCAK256_EMPTY, keccak256 } from "@zerog/core";
 import { ChainError, ChainErrorCode } from "../errors.js";
 import { type AccountData, emptyAccount, stripZeros } from "./account.js";
 import type { StateDiff, StateReader } from "./stateReader.js";
 
-const hex = (b: Uint8Array): string => bytesToHex(b).slice(2);
+const hex = bytesToHexKey;
 
 type JournalEntry =
   | { kind: 0; address: string; prev: AccountData | null | undefined }

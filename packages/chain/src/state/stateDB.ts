@@ -1,6 +1,6 @@
 import {
   type BatchOp,
-  bytesToHex,
+  bytesToHexKey,
   EMPTY_TRIE_ROOT,
   equalsBytes,
   hexToBytes,
@@ -50,7 +50,7 @@ interface StorageCacheEntry {
   complete: boolean;
 }
 
-const hex = (b: Uint8Array): string => bytesToHex(b).slice(2);
+const hex = bytesToHexKey;
 
 /**
  * The latest world state: a flat account/storage table for O(1) reads, plus the Merkle-Patricia
@@ -130,10 +130,7 @@ export class StateDB implements StateReader {
     const k = hex(address);
     const cached = this.accountCache.get(k);
     if (cached !== undefined) return cached ?? undefined;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const acc = this.layers[i]!.accounts.get(k);
-      if (acc !== undefined) return acc ?? undefined;
-    }
+    // Every layer's accounts are in the cache (commitApplied, trimCaches): a miss is not in any layer.
     const raw = this.db.get(tableKey(Table.ACCOUNT, address));
     const acc = raw ? decodeAccount(raw) : null;
     this.accountCache.set(k, acc);
@@ -336,6 +333,8 @@ export class StateDB implements StateReader {
     if (this.accountCache.size + slots > this.opts.maxCacheEntries) {
       this.accountCache.clear();
       this.storageCache.clear();
+      // Unwritten blocks' accounts stay cached, newest last, so `getAccount` need not search the layers.
+      for (const layer of this.layers) for (const [a, acc] of layer.accounts) this.accountCache.set(a, acc);
     }
   }
 }

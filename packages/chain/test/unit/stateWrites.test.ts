@@ -224,6 +224,18 @@ describe("grouped state writes", () => {
     expect(stateDb.get(tableKey(Table.BODY, heightKey(4n)))).toBeUndefined();
   });
 
+  it("serves unwritten blocks' accounts after the caches are dropped for size", async () => {
+    // A cache of one entry is dropped at every block's seal; the accounts of unwritten blocks must survive it.
+    const ex = await openExecution(new MemoryStore(), new MemoryStore(), { stateWriteInterval: 100, state: { maxCacheEntries: 1 } });
+    for (let b = 0; b < 6; b++) {
+      await finalizeNext(ex, b); // its transactions need the sender's nonce after the previous drop
+      await ex.commit();
+    }
+    expect(ex.stateDB.unwrittenBlocks).toBe(6);
+    for (let n = 0; n < 6 * PER_BLOCK; n++) expect(ex.stateDB.getAccount(recipient(n))?.balance).toBe(BigInt(n + 1));
+    expect(ex.stateDB.getAccount(ADDRESSES[0]!)?.nonce).toBe(BigInt(6 * PER_BLOCK));
+  });
+
   it("keeps no more unwritten blocks than the interval on an idle chain, where empty blocks repeat their parent's root", async () => {
     const ex = await openExecution(new MemoryStore(), new MemoryStore(), { stateWriteInterval: 4 });
     for (let h = 1n; h <= 40n; h++) {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { bigIntToBytes, bigIntToPaddedBytes, bytesToBigInt } from "../../src/index.js";
+import { bigIntToBytes, bigIntToPaddedBytes, bytesToBigInt, bytesToHex, bytesToHexKey } from "../../src/index.js";
 
 /** The obvious definition, for comparison. */
 function viaHex(b: Uint8Array): bigint {
@@ -36,5 +36,20 @@ describe("bytesToBigInt", () => {
       expect(bytesToBigInt(bigIntToBytes(v))).toBe(v);
       expect(bytesToBigInt(bigIntToPaddedBytes(v, 32))).toBe(v);
     }
+  });
+});
+
+describe("bytesToHex / bytesToHexKey", () => {
+  it("agree with Buffer's hex at every length up to 70 bytes, on views at unaligned offsets", () => {
+    const backing = new Uint8Array(randomBytes(80));
+    for (let len = 0; len <= 70; len++) {
+      for (const off of [0, 1, 3, 10]) {
+        const view = backing.subarray(off, off + len);
+        const expected = Buffer.from(view).toString("hex");
+        expect(bytesToHexKey(view)).toBe(expected);
+        expect(bytesToHex(view)).toBe(`0x${expected}`);
+      }
+    }
+    expect(bytesToHex(Uint8Array.of(0, 0x0f, 0xf0, 0xff))).toBe("0x000ff0ff");
   });
 });
