@@ -54,7 +54,7 @@ export async function startBFTNetwork(
   const children: ChildProcess[] = nodes.map((n) =>
     spawn(
       process.execPath,
-      [...chainNodeRuntimeFlags(nodes.length), ...profileFlags(n.name), zg, "node", "start", "--config", n.configPath],
+      [...chainNodeRuntimeFlags(nodes.length), ...profileFlags(n.name), zg, "node", "start", "--config", n.configPath, ...nodeArgs()],
       {
         stdio: ["ignore", logDir ? openSync(join(logDir, `${n.name}.log`), "w") : "ignore", "inherit"],
       },
@@ -118,6 +118,11 @@ function profileFlags(name: string): string[] {
   const dir = process.env.ZG_BENCH_PROFILE;
   const extra = process.env.ZG_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
   return [...extra, ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [])];
+}
+
+/** `ZG_BENCH_NODE_ARGS` adds `zg node start` flags to every node (A/B runs of node options, e.g. `--no-consensus.previews`). */
+function nodeArgs(): string[] {
+  return process.env.ZG_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
 }
 
 /** utime + stime of a process (all its threads) from `/proc/<pid>/stat`, in ms; 0 where there is no `/proc`. */

@@ -239,6 +239,7 @@ export class ChainNode {
       wal,
       coinbase: privval ? privval.address : new Uint8Array(20),
       logger: log.child({ module: "consensus" }),
+      metrics: deps.metrics,
       onFatal: deps.onFatal,
     });
     return { p2p, driver, wal };

@@ -1,10 +1,10 @@
-import { bytesToHex, hexToBytes, keccak256, type Logger, rlpDecode, rlpEncode } from "@zerog/core";
+import { bytesToHex, hexToBytes, keccak256, type Logger, type Metrics, rlpDecode, rlpEncode } from "@zerog/core";
 import { decodeBlock, decodeBlockRaw, encodeBlock } from "../block/blockCodec.js";
 import { ChainError, ChainErrorCode } from "../errors.js";
 import type { Block } from "../execution/engine.js";
 import type { Execution } from "../execution/execution.js";
 import type { Mempool } from "../mempool/mempool.js";
-import { BLOCK_PART, EVIDENCE, PROPOSAL, SYNC_REQUEST, SYNC_RESPONSE, TX, Verdict, VOTE } from "../p2p/channels.js";
+import { BLOCK_PART, EVIDENCE, PREVIEW, PROPOSAL, SYNC_REQUEST, SYNC_RESPONSE, TX, Verdict, VOTE } from "../p2p/channels.js";
 import type { PeerManager } from "../p2p/peerManager.js";
 import type { SenderRecovery } from "../tx/senderRecovery.js";
 import type { SignedTx } from "../tx/transaction.js";
@@ -12,7 +12,16 @@ import { parseTx } from "../tx/transaction.js";
 import { BlockAssembler } from "./blockAssembly.js";
 import { BlockSync } from "./blockSync.js";
 import type { EvidencePool } from "./evidencePool.js";
-import { decodeBlockPart, decodeTxBatch, encodeBlockPart, encodeTxBatch, splitBlock } from "./messages.js";
+import {
+  type BlockPreview,
+  decodeBlockPart,
+  decodeBlockPreview,
+  decodeTxBatch,
+  encodeBlockPart,
+  encodeBlockPreview,
+  encodeTxBatch,
+  splitBlock,
+} from "./messages.js";
 import type { PrivValidator } from "./privval.js";
 import {
   aggregateCommit,
@@ -40,6 +49,11 @@ export interface ConsensusDriverOptions {
   emptyBlockInterval: number;
   /** Stop filling a proposal after this long (ms). */
   maxBuildMs: number;
+  /**
+   * Send block previews when proposing, and build previewed blocks (see `onPreview`): checking a proposal then
+   * overlaps the proposer's sealing of it.
+   */
+  previews: boolean;
 }
 
 export const defaultConsensusDriverOptions: ConsensusDriverOptions = {
@@ -47,6 +61,7 @@ export const defaultConsensusDriverOptions: ConsensusDriverOptions = {
   blockTime: 250,
   emptyBlockInterval: 2_000,
   maxBuildMs: 200,
+  previews: true,
 };
 
 export interface ConsensusDriverDeps {
@@ -63,6 +78,7 @@ export interface ConsensusDriverDeps {
   /** Receives the priority fees of blocks this node proposes. */
   coinbase: Uint8Array;
   logger: Logger;
+  metrics?: Metrics | null;
   onFatal(error: unknown): void;
   now?: () => number;
 }
@@ -137,12 +153,23 @@ export class ConsensusDriver {
   /** Hashes of votes verified at the current and next height (cleared per height). */
   private seenVotes = new Set<string>();
   private txFlushScheduled = false;
+  /** The (height, round) of the last block preview acted on: one per round, the first to arrive. */
+  private previewed = "";
+  /** Hash of the block built from the last preview: a proposal with this hash was executed ahead. */
+  private previewedHash = "";
+  private readonly previews;
   readonly sync: BlockSync;
 
   constructor(opts: Partial<ConsensusDriverOptions>, deps: ConsensusDriverDeps) {
     this.opts = { ...defaultConsensusDriverOptions, ...opts, timeouts: { ...defaultConsensusTimeouts, ...opts.timeouts } };
     this.deps = deps;
     this.log = deps.logger;
+    this.previews =
+      deps.metrics?.counter(
+        "zg_consensus_block_previews_total",
+        "Block previews: sent (as proposer), built (a peer's, ahead of its proposal), used (its proposal then needed no execution)",
+        ["outcome"],
+      ) ?? null;
     this.now = deps.now ?? Date.now;
     this.sm = new ConsensusStateMachine({ ownIndex: null, timeouts: this.opts.timeouts });
     this.sync = new BlockSync({
@@ -177,6 +204,7 @@ export class ConsensusDriver {
       p2p.onMessage(EVIDENCE, (_from, data) => this.onEvidence(data)),
       p2p.onMessage(SYNC_REQUEST, (from, data) => this.sync.onRequest(from, data)),
       p2p.onMessage(SYNC_RESPONSE, (from, data) => this.sync.onResponse(from, data)),
+      p2p.onMessage(PREVIEW, (from, data) => this.onPreview(from, data)),
       p2p.onPeer((id, status) => {
         if (status === "connected") this.catchUpPeer(id);
         else this.peerConsensusHeights.delete(id);
@@ -487,13 +515,26 @@ export class ConsensusDriver {
       if (height !== ex.tip.header.number + 1n) return null;
       const seconds = BigInt(Math.floor(this.now() / 1000));
       const parentTime = ex.tip.header.timestamp;
+      const misbehavior = this.deps.evidence.forBlock();
+      const coinbase = this.deps.coinbase;
       return ex.prepareProposal({
         height,
         timestamp: seconds > parentTime ? seconds : parentTime,
-        proposer: this.deps.coinbase,
+        proposer: coinbase,
         candidates: this.deps.mempool.candidates(ex.nextBaseFee()),
         maxBuildMs: this.opts.maxBuildMs,
-        misbehavior: this.deps.evidence.forBlock(),
+        misbehavior,
+        // Peers build the same block while we seal it (a preview does not carry misbehaviour: rare, not worth it).
+        ...(misbehavior.length === 0 && this.opts.previews
+          ? {
+              onTxsChosen: (txs: readonly SignedTx[], timestamp: bigint) => {
+                if (txs.length === 0) return;
+                const preview = { height, round, timestamp, coinbase, txHashes: txs.map((t) => t.hash) };
+                this.deps.p2p.broadcast(PREVIEW, encodeBlockPreview(preview));
+                this.previews?.inc({ outcome: "sent" });
+              },
+            }
+          : {}),
       });
     });
     if (!built) return;
@@ -528,6 +569,7 @@ export class ConsensusDriver {
       if (reason === undefined) {
         const verdict = await this.withEngine(() => this.deps.execution.processProposal(block));
         valid = verdict.accept;
+        if (valid && key === this.previewedHash) this.previews?.inc({ outcome: "used" });
         this.log.debug(
           { height: Number(height), round, txs: block.txs.length, recoverMs: materialized - started, totalMs: this.now() - started },
           "proposal checked",
@@ -734,6 +776,61 @@ export class ConsensusDriver {
       );
     }
     return undefined;
+  }
+
+  /**
+   * A proposer's transactions for (height, round), ahead of its block: when every one is in our mempool, build
+   * that block now, so the proposal, once it arrives and hashes the same, is accepted without executing it again.
+   * The preview is unsigned, so it is only a hint: one per round is acted on (the first), only for the height we
+   * are at, only before any block of that height is known here; a false one costs one block's execution and
+   * changes nothing else (the real proposal is then executed as it would have been).
+   */
+  private onPreview(_from: string, data: Uint8Array): Verdict | undefined {
+    if (!this.opts.previews) return undefined;
+    let p: BlockPreview;
+    try {
+      p = decodeBlockPreview(data);
+    } catch {
+      return Verdict.REJECT;
+    }
+    const key = `${p.height}/${p.round}`;
+    if (p.height !== this.height || this.previewed === key) return Verdict.IGNORE;
+    this.previewed = key;
+    const mempool = this.deps.mempool;
+    const txs: SignedTx[] = new Array(p.txHashes.length);
+    for (const [i, h] of p.txHashes.entries()) {
+      const tx = mempool.get(h);
+      if (!tx) return undefined;
+      txs[i] = tx;
+    }
+    void this.speculate(p, txs);
+    return undefined;
+  }
+
+  private async speculate(p: BlockPreview, txs: SignedTx[]): Promise<void> {
+    const ex = this.deps.execution;
+    await this.withEngine(async () => {
+      if (!this.running || p.height !== ex.tip.header.number + 1n) return;
+      for (const b of this.blocks.values()) if (b.height === p.height) return;
+      const started = this.now();
+      let i = 0;
+      try {
+        const { block } = await ex.prepareProposal({
+          height: p.height,
+          timestamp: p.timestamp,
+          proposer: p.coinbase,
+          candidates: { peek: () => txs[i], shift: () => void i++, pop: () => void i++ },
+        });
+        this.previewedHash = bytesToHex(block.hash);
+        this.previews?.inc({ outcome: "built" });
+        this.log.debug(
+          { height: Number(p.height), round: p.round, txs: block.txs.length, ms: this.now() - started, hash: this.previewedHash },
+          "previewed block built",
+        );
+      } catch (e) {
+        this.log.debug({ height: Number(p.height), err: (e as Error).message }, "previewed block not built");
+      }
+    });
   }
 
   private onEvidence(data: Uint8Array): Verdict | undefined {

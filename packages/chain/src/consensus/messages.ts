@@ -71,6 +71,40 @@ export function splitBlock(height: bigint, round: number, blockHash: Uint8Array,
   }));
 }
 
+/**
+ * A proposer's choice of transactions for (height, round), sent before it seals the block (computes the state,
+ * transactions and receipts roots). Peers that hold every listed transaction build the same block themselves while
+ * the proposer seals, so the proposal, when it arrives, is one they already executed. Unsigned: a hint that can only
+ * make a node execute something it later finds it did not need (see `ConsensusDriver.onPreview`).
+ */
+export interface BlockPreview {
+  height: bigint;
+  round: number;
+  /** The block's timestamp (Unix seconds) and coinbase, as the proposer will put them in the header. */
+  timestamp: bigint;
+  coinbase: Uint8Array;
+  /** The transactions in block order. */
+  txHashes: Uint8Array[];
+}
+
+/** Most transaction hashes a preview may list (a 60M-gas block holds at most 2,857 transfers). */
+export const MAX_PREVIEW_TXS = 20_000;
+
+export function encodeBlockPreview(p: BlockPreview): Uint8Array {
+  const hashes = new Uint8Array(p.txHashes.length * 32);
+  for (const [i, h] of p.txHashes.entries()) hashes.set(h, i * 32);
+  return rlpEncode([p.height, p.round, p.timestamp, p.coinbase, hashes]);
+}
+
+export function decodeBlockPreview(b: Uint8Array): BlockPreview {
+  const f = list(b, 5, "block preview");
+  const hashes = bytes(f[4]);
+  if (hashes.length % 32 !== 0 || hashes.length / 32 > MAX_PREVIEW_TXS) bad("block preview hashes out of range");
+  const txHashes: Uint8Array[] = new Array(hashes.length / 32);
+  for (let i = 0; i < txHashes.length; i++) txHashes[i] = hashes.subarray(i * 32, i * 32 + 32);
+  return { height: big(f[0]), round: num(f[1]), timestamp: big(f[2]), coinbase: bytes(f[3], 20), txHashes };
+}
+
 export function encodeTxBatch(raws: readonly Uint8Array[]): Uint8Array {
   return rlpEncode(raws as Uint8Array[]);
 }

@@ -75,6 +75,11 @@ export interface ProposalParams {
   maxTxs?: number;
   /** Misbehaviour to record in the block. */
   misbehavior?: Misbehavior[];
+  /**
+   * Called once the transactions are chosen and executed, before the block is sealed (its roots computed), with
+   * the block's transactions and timestamp: consensus sends them ahead so peers can build the same block meanwhile.
+   */
+  onTxsChosen?: (txs: readonly SignedTx[], timestamp: bigint) => void;
 }
 
 export interface ProposalResult {

@@ -355,6 +355,7 @@ export class Execution implements ExecutionEngine {
         p.candidates.pop();
       }
     }
+    p.onTxsChosen?.(txs, env.timestamp);
     const sealStarted = performance.now();
     const misbehavior = p.misbehavior ?? [];
     const extraData = misbehavior.length > 0 ? misbehaviorCommitment(misbehavior) : this.opts.extraData;

@@ -11,6 +11,7 @@ export const Channel = {
   SYNC_REQUEST: 6,
   SYNC_RESPONSE: 7,
   PEX: 8,
+  PREVIEW: 9,
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 
@@ -22,6 +23,7 @@ export const EVIDENCE = Channel.EVIDENCE;
 export const SYNC_REQUEST = Channel.SYNC_REQUEST;
 export const SYNC_RESPONSE = Channel.SYNC_RESPONSE;
 export const PEX = Channel.PEX;
+export const PREVIEW = Channel.PREVIEW;
 
 /** The transport's own channel (ping/pong); never delivered to handlers. */
 export const CONTROL_CHANNEL = 0;

@@ -1,17 +1,21 @@
+import { rlpEncode } from "@zerog/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   BLOCK_PART_BYTES,
   decodeBlockPart,
+  decodeBlockPreview,
   decodeStatus,
   decodeSyncRequest,
   decodeSyncResponse,
   decodeTxBatch,
   encodeBlockPart,
+  encodeBlockPreview,
   encodeStatus,
   encodeSyncRequest,
   encodeSyncResponse,
   encodeTxBatch,
+  MAX_PREVIEW_TXS,
   splitBlock,
 } from "../../src/consensus/messages.js";
 
@@ -53,7 +57,7 @@ describe("consensus wire messages", () => {
   });
 
   it("rejects malformed input with a coded error, never a crash", () => {
-    const decoders = [decodeBlockPart, decodeStatus, decodeSyncRequest, decodeSyncResponse, decodeTxBatch];
+    const decoders = [decodeBlockPart, decodeBlockPreview, decodeStatus, decodeSyncRequest, decodeSyncResponse, decodeTxBatch];
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 100 }), (junk) => {
         for (const d of decoders) {
@@ -67,5 +71,30 @@ describe("consensus wire messages", () => {
       { numRuns: 500, seed: 4 },
     );
     expect(() => decodeSyncRequest(encodeSyncRequest({ kind: "range", from: 1n, count: 5000 }))).toThrow(/count out of range/);
+  });
+
+  it("block previews round-trip and refuse hash lists of the wrong shape or size", () => {
+    fc.assert(
+      fc.property(
+        height,
+        fc.nat({ max: 1000 }),
+        height,
+        fc.uint8Array({ minLength: 20, maxLength: 20 }),
+        fc.array(hash, { maxLength: 300 }),
+        (h, round, timestamp, coinbase, txHashes) => {
+          const p = { height: h, round, timestamp, coinbase, txHashes };
+          expect(decodeBlockPreview(encodeBlockPreview(p))).toEqual(p);
+        },
+      ),
+      { numRuns: 50, seed: 5 },
+    );
+    const coinbase = new Uint8Array(20).fill(1);
+    const raw = (hashes: Uint8Array, cb = coinbase) => rlpEncode([5n, 0, 1_700_000_000n, cb, hashes]);
+    expect(decodeBlockPreview(raw(new Uint8Array(0))).txHashes).toEqual([]);
+    expect(() => decodeBlockPreview(raw(new Uint8Array(33)))).toThrow(/hashes out of range/);
+    expect(() => decodeBlockPreview(raw(new Uint8Array(32 * (MAX_PREVIEW_TXS + 1))))).toThrow(/hashes out of range/);
+    expect(decodeBlockPreview(raw(new Uint8Array(32 * MAX_PREVIEW_TXS))).txHashes).toHaveLength(MAX_PREVIEW_TXS);
+    expect(() => decodeBlockPreview(raw(new Uint8Array(64), new Uint8Array(19)))).toThrow(/wrong shape/);
+    expect(() => decodeBlockPreview(rlpEncode([5n, 0, 1n, coinbase]))).toThrow(/list of 5/);
   });
 });

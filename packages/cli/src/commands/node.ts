@@ -51,6 +51,10 @@ export function registerNodeCommands(program: Command): void {
     .option("--p2p.seeds <list>", "comma-separated nodeId@host:port seed nodes for peer discovery")
     .option("--consensus.validator-key-file <file>", "BLS validator key (JSON); without it the node follows consensus as a full node")
     .option(
+      "--no-consensus.previews",
+      "neither send nor build block previews (without them a proposal is executed by the others only once it arrives)",
+    )
+    .option(
       "--recovery.workers <n>",
       "worker threads recovering transaction senders (default: cores − 1; 0 = main thread)",
       intArg("--recovery.workers", 0, 64),

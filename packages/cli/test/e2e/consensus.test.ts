@@ -143,6 +143,39 @@ describe("BFT consensus with four validator processes", () => {
     expect(receipt.status).toBe("0x1");
   });
 
+  it("proposers send block previews; the others build each block ahead and accept its proposal without executing it again", async () => {
+    const net = await startNetwork({ validators: 4 });
+    await waitHeight(net.validators, 2);
+    const v0 = net.validators[0]!;
+    // Transfers spread over several heights, so several proposers have a non-empty block to preview.
+    const hashes: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      hashes.push(await v0.call<string>("eth_sendRawTransaction", [await signedTransfer(BigInt(i))]));
+      await sleep(150);
+    }
+    for (const hash of hashes) {
+      const receipt = await until(
+        "the transfer committed",
+        async () => (await v0.call<{ status: string } | null>("eth_getTransactionReceipt", [hash])) ?? undefined,
+        20_000,
+      );
+      expect(receipt.status).toBe("0x1");
+    }
+    const previews = { sent: 0, built: 0, used: 0 };
+    for (const v of net.validators) {
+      const text = await (await fetch(`${v.url}/metrics`)).text();
+      for (const outcome of ["sent", "built", "used"] as const) {
+        const m = text.match(new RegExp(`^zg_consensus_block_previews_total\\{outcome="${outcome}"\\} (\\d+)`, "m"));
+        previews[outcome] += m ? Number(m[1]) : 0;
+      }
+    }
+    expect(previews.sent).toBeGreaterThan(0);
+    expect(previews.built).toBeGreaterThan(0);
+    expect(previews.used).toBeGreaterThan(0);
+    expect(previews.used).toBeLessThanOrEqual(previews.built);
+    await assertNoFork(net.validators, await maxHeight(net.validators));
+  });
+
   it("a full node started late syncs to the head and serves the validators' state root", async () => {
     const net = await startNetwork({ validators: 4, fullNode: true, startFullNode: false });
     const rpcNode = net.nodes.find((n) => n.plan.role === "rpc")!;
@@ -252,14 +285,14 @@ function validatorIndex(genesisPath: string, address: Uint8Array): number {
   return i;
 }
 
-/** A type-0 EIP-155 transfer of 1 ZG from test account 0 to account 1 (nonce 0), signed offline. */
-async function signedTransfer(): Promise<string> {
+/** A type-0 EIP-155 transfer of 1 ZG from test account 0 to account 1, signed offline. */
+async function signedTransfer(nonce = 0n): Promise<string> {
   const { signTx } = await import("@zerog/chain");
   const tx = signTx(
     {
       type: 0,
       chainId: 31337n,
-      nonce: 0n,
+      nonce,
       maxPriorityFeePerGas: 10n ** 10n,
       maxFeePerGas: 10n ** 10n,
       gasLimit: 21_000n,
