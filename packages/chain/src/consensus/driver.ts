@@ -20,6 +20,7 @@ import {
   encodeBlockPart,
   encodeBlockPreview,
   encodeTxBatch,
+  MAX_PREVIEW_TXS,
   splitBlock,
 } from "./messages.js";
 import type { PrivValidator } from "./privval.js";
@@ -528,10 +529,16 @@ export class ConsensusDriver {
         ...(misbehavior.length === 0 && this.opts.previews
           ? {
               onTxsChosen: (txs: readonly SignedTx[], timestamp: bigint) => {
-                if (txs.length === 0) return;
+                // Peers refuse longer lists (a genesis with a huge gas limit): send none rather than be scored down.
+                if (txs.length === 0 || txs.length > MAX_PREVIEW_TXS) return;
                 const preview = { height, round, timestamp, coinbase, txHashes: txs.map((t) => t.hash) };
-                this.deps.p2p.broadcast(PREVIEW, encodeBlockPreview(preview));
-                this.previews?.inc({ outcome: "sent" });
+                try {
+                  this.deps.p2p.broadcast(PREVIEW, encodeBlockPreview(preview));
+                  this.previews?.inc({ outcome: "sent" });
+                } catch (e) {
+                  // Only an optimisation: never let it fail the proposal.
+                  this.log.warn({ height: Number(height), err: (e as Error).message }, "block preview not sent");
+                }
               },
             }
           : {}),
