@@ -11,6 +11,7 @@ import type { SignedTx } from "../tx/transaction.js";
 import { parseTx } from "../tx/transaction.js";
 import { BlockAssembler } from "./blockAssembly.js";
 import { BlockSync } from "./blockSync.js";
+import { ConsensusError, ConsensusErrorCode } from "./errors.js";
 import type { EvidencePool } from "./evidencePool.js";
 import {
   type BlockPreview,
@@ -327,14 +328,19 @@ export class ConsensusDriver {
       this.walOwnValues.add(`${toBig(h!)}/${toBig(round!)}`);
     }
     this.startHeight();
+    const me = this.deps.privval ? this.deps.validators.forHeight(this.height).indexOf(this.deps.privval.address) : -1;
     for (const r of records) {
       switch (r.kind) {
         case WALRecordKind.Proposal:
           this.input({ kind: "proposal", proposal: decodeProposal(r.payload) });
           break;
-        case WALRecordKind.Vote:
-          this.input({ kind: "vote", vote: decodeVote(r.payload) });
+        case WALRecordKind.Vote: {
+          const vote = decodeVote(r.payload);
+          // Our own votes of this height are sent again until it is decided (a peer may never have received them).
+          if (vote.validatorIndex === me) this.own.push({ channel: VOTE, data: r.payload });
+          this.input({ kind: "vote", vote });
           break;
+        }
         case WALRecordKind.BlockValidity: {
           const [h, round, hash, valid] = rlpDecode(r.payload) as Uint8Array[];
           this.input({ kind: "blockValidity", height: toBig(h!), round: Number(toBig(round!)), blockHash: hash!, valid: valid![0] === 1 });
@@ -365,7 +371,10 @@ export class ConsensusDriver {
         if (!this.replayingOwnValue(o.height, o.round)) void this.buildProposal(o.height, o.round);
         return;
       case "propose": {
-        const proposal = this.deps.privval!.signProposal(this.deps.chainId, { ...o.proposal, timestamp: this.now() });
+        const proposal = this.guarded(o.proposal.height, () =>
+          this.deps.privval!.signProposal(this.deps.chainId, { ...o.proposal, timestamp: this.now() }),
+        );
+        if (!proposal) return;
         const encoded = encodeProposal(proposal);
         this.flushWAL([WALRecordKind.Proposal, encoded]);
         const known = this.blocks.get(bytesToHex(o.proposal.blockHash));
@@ -378,7 +387,8 @@ export class ConsensusDriver {
         return;
       }
       case "vote": {
-        const vote = this.deps.privval!.signVote(this.deps.chainId, o.vote);
+        const vote = this.guarded(o.vote.height, () => this.deps.privval!.signVote(this.deps.chainId, o.vote));
+        if (!vote) return;
         const encoded = encodeVote(vote);
         this.flushWAL([WALRecordKind.Vote, encoded]);
         this.sendOwn({ channel: VOTE, data: encoded });
@@ -428,6 +438,23 @@ export class ConsensusDriver {
           "consensus misbehaviour",
         );
         return;
+    }
+  }
+
+  /**
+   * Signs through the double-sign guard. A refusal is not fatal: replaying the WAL after a crash re-derives messages
+   * of steps the guard has since passed (it signed a later vote of the round before the WAL got the earlier one's
+   * successors), and the WAL's copies of those messages are fed in after them. Like CometBFT, skip and go on; the
+   * guard has kept the node from signing anything that conflicts. Any other failure (the guard cannot persist) stays
+   * fatal.
+   */
+  private guarded<T>(height: bigint, sign: () => T): T | null {
+    try {
+      return sign();
+    } catch (e) {
+      if (!(e instanceof ConsensusError) || e.code !== ConsensusErrorCode.DOUBLE_SIGN) throw e;
+      this.log.info({ height: Number(height), reason: e.message }, "not signing again: the double-sign guard has passed this step");
+      return null;
     }
   }
 

@@ -93,6 +93,32 @@ describe("BFT consensus with four validator processes", () => {
     expect(await v0.call("zg_getMisbehavior", ["0x1", "latest"])).toEqual([]);
   });
 
+  it("a validator killed after precommitting, before a decision, restarts from its WAL past the votes it signed", async () => {
+    // v3 down and the v1-v2 link cut (votes are not relayed): only v0 hears three prevotes, so only v0 precommits,
+    // and nobody decides. Restarted, v0 replays the height from its WAL; its double-sign guard has already signed the
+    // precommit and refuses the prevote again, which the node must take as "already signed", not as a fatal error.
+    const net = await startNetwork({ validators: 4 });
+    const [v0, v1, v2, v3] = net.validators as [NetNode, NetNode, NetNode, NetNode];
+    await waitHeight(net.validators, 2);
+    const link = async (blocked: boolean) => {
+      await v1.call("admin_setPeerBlocked", [v2.id, blocked]);
+      await v2.call("admin_setPeerBlocked", [v1.id, blocked]);
+    };
+    await v3.kill("SIGKILL");
+    await link(true);
+    await sleep(4_000);
+    const stuck = await maxHeight([v0, v1, v2]);
+    await v0.kill("SIGKILL");
+    await v0.start();
+    await sleep(2_000);
+    expect(v0.alive).toBe(true);
+    await link(false);
+    await v3.start();
+    await waitHeight(net.validators, stuck + 2, 60_000);
+    await assertNoFork(net.validators, await maxHeight(net.validators));
+    expect(await v1.call("zg_getMisbehavior", ["0x1", "latest"])).toEqual([]);
+  });
+
   it("survives a 2|2 partition at the transport: no conflicting commits, progress after healing", async () => {
     const net = await startNetwork({ validators: 4 });
     const [v0, v1, v2, v3] = net.validators as [NetNode, NetNode, NetNode, NetNode];
