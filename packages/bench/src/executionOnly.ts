@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeTx, Execution, type ExecutionOptions, parseGenesis, type SignedTx, type TxCandidates } from "@zerog/chain";
+import { decodeTx, Execution, type ExecutionOptions, listCandidates, parseGenesis, type SignedTx } from "@zerog/chain";
 import { createSilentLogger, LMDBStore } from "@zerog/core";
 import { CHAIN_ID, type Workload } from "./workload.js";
 
@@ -13,11 +13,6 @@ export interface ExecutionOnlyResult {
   cpuMs: number;
   /** decodeTx (RLP + signature recovery) alone. */
   decodeTps: number;
-}
-
-function fromArray(txs: SignedTx[]): TxCandidates {
-  let i = 0;
-  return { peek: () => txs[i], shift: () => void i++, pop: () => void i++ };
 }
 
 /** One block of an `executionOnly` run: building (execution, roots, seal) and committing (the database write). */
@@ -58,7 +53,7 @@ export async function executionOnly(
       height: ex.head.header.number + 1n,
       timestamp: ts++,
       proposer: new Uint8Array(20),
-      candidates: fromArray(txs),
+      candidates: listCandidates(txs),
     });
     if (rejected.length > 0) throw new Error(`execution-only: ${rejected.length} txs rejected: ${rejected[0]!.error.message}`);
     await ex.finalizeBlock(block);

@@ -10,7 +10,15 @@ export {
 export { ConsensusDriver, type ConsensusDriverOptions, defaultConsensusDriverOptions } from "./consensus/driver.js";
 export { type ConsensusTimeouts, defaultConsensusTimeouts } from "./consensus/types.js";
 export { ChainError, ChainErrorCode, MempoolError, MempoolErrorCode, TxError, TxErrorCode } from "./errors.js";
-export type { Block, CommittedBlock, ExecutionEngine, ProposalParams, ProposalResult, TxCandidates } from "./execution/engine.js";
+export {
+  type Block,
+  type CommittedBlock,
+  type ExecutionEngine,
+  listCandidates,
+  type ProposalParams,
+  type ProposalResult,
+  type TxCandidates,
+} from "./execution/engine.js";
 export { computeGenesis, defaultExecutionOptions, Execution, type ExecutionOptions } from "./execution/execution.js";
 export { GENESIS_DEFAULTS, type Genesis, type GenesisAccount, genesisToJSON, parseGenesis } from "./execution/genesis.js";
 export {

@@ -1,7 +1,7 @@
 import { bytesToHex, hexToBytes, keccak256, type Logger, type Metrics, rlpDecode, rlpEncode } from "@zerog/core";
 import { decodeBlock, decodeBlockRaw, encodeBlock } from "../block/blockCodec.js";
 import { ChainError, ChainErrorCode } from "../errors.js";
-import type { Block } from "../execution/engine.js";
+import { type Block, listCandidates } from "../execution/engine.js";
 import type { Execution } from "../execution/execution.js";
 import type { Mempool } from "../mempool/mempool.js";
 import { BLOCK_PART, EVIDENCE, PREVIEW, PROPOSAL, SYNC_REQUEST, SYNC_RESPONSE, TX, Verdict, VOTE } from "../p2p/channels.js";
@@ -847,13 +847,12 @@ export class ConsensusDriver {
       if (!this.running || p.height !== ex.tip.header.number + 1n) return;
       for (const b of this.blocks.values()) if (b.height === p.height) return;
       const started = this.now();
-      let i = 0;
       try {
         const { block } = await ex.prepareProposal({
           height: p.height,
           timestamp: p.timestamp,
           proposer: p.coinbase,
-          candidates: { peek: () => txs[i], shift: () => void i++, pop: () => void i++ },
+          candidates: listCandidates(txs),
         });
         this.previewedHash = bytesToHex(block.hash);
         this.previews?.inc({ outcome: "built" });

@@ -63,6 +63,12 @@ export interface TxCandidates {
   pop(): void;
 }
 
+/** Candidates that are exactly `txs`, in order (a block's list given in advance); `pop` skips one. */
+export function listCandidates(txs: readonly SignedTx[]): TxCandidates {
+  let i = 0;
+  return { peek: () => txs[i], shift: () => void i++, pop: () => void i++ };
+}
+
 export interface ProposalParams {
   height: bigint;
   /** Unix seconds; at least the parent's. */

@@ -5,7 +5,7 @@
  */
 import { bytesToHex, createSilentLogger, hexToBytes, MemoryStore } from "@zerog/core";
 import { describe, expect, it, vi } from "vitest";
-import type { Block, TxCandidates } from "../../src/execution/engine.js";
+import { type Block, listCandidates } from "../../src/execution/engine.js";
 import { Execution } from "../../src/execution/execution.js";
 import { parseGenesis } from "../../src/execution/genesis.js";
 import type { SignedTx } from "../../src/tx/transaction.js";
@@ -20,11 +20,6 @@ const coinbase = hexToBytes(`0x${"c0".repeat(20)}`);
 const txs = Array.from({ length: 6 }, (_, n) =>
   signedTransfer(KEYS[0]!, { nonce: BigInt(n), to: hexToBytes(`0x${(0xabc0 + n).toString(16).padStart(40, "0")}`), value: 1n }),
 );
-
-function fixed(list: readonly SignedTx[]): TxCandidates {
-  let i = 0;
-  return { peek: () => list[i], shift: () => void i++, pop: () => void i++ };
-}
 
 async function engine(): Promise<Execution> {
   const ex = new Execution({}, { db: new MemoryStore(), stateDb: new MemoryStore(), genesis, logger: createSilentLogger(), metrics: null });
@@ -47,7 +42,7 @@ describe("block previews", () => {
       height: 1n,
       timestamp: 1_700_000_005n,
       proposer: coinbase,
-      candidates: fixed(txs),
+      candidates: listCandidates(txs),
       onTxsChosen: (t, timestamp) => chosen.push({ txs: [...t], timestamp }),
     });
     expect(chosen).toHaveLength(1);
@@ -58,7 +53,7 @@ describe("block previews", () => {
       height: 1n,
       timestamp: chosen[0]!.timestamp,
       proposer: coinbase,
-      candidates: fixed(chosen[0]!.txs),
+      candidates: listCandidates(chosen[0]!.txs),
     });
     expect(bytesToHex(built.block.hash)).toBe(bytesToHex(block.hash));
     const executions = countExecutions(peer);
@@ -72,7 +67,12 @@ describe("block previews", () => {
 
   it("a preview that differs from the proposal (timestamp, transactions) builds another block; the proposal is executed", async () => {
     const proposer = await engine();
-    const { block } = await proposer.prepareProposal({ height: 1n, timestamp: 1_700_000_005n, proposer: coinbase, candidates: fixed(txs) });
+    const { block } = await proposer.prepareProposal({
+      height: 1n,
+      timestamp: 1_700_000_005n,
+      proposer: coinbase,
+      candidates: listCandidates(txs),
+    });
     for (const variant of [
       { timestamp: 1_700_000_006n, list: txs },
       { timestamp: 1_700_000_005n, list: txs.slice(0, 5) },
@@ -82,7 +82,7 @@ describe("block previews", () => {
         height: 1n,
         timestamp: variant.timestamp,
         proposer: coinbase,
-        candidates: fixed(variant.list),
+        candidates: listCandidates(variant.list),
       });
       expect(bytesToHex(built.block.hash)).not.toBe(bytesToHex(block.hash));
       const executions = countExecutions(peer);

@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex, createSilentLogger, hexToBytes, LMDBStore, privateKeyToAddressBytes } from "@zerog/core";
 import { afterEach, describe, expect, it } from "vitest";
-import type { TxCandidates } from "../../src/execution/engine.js";
+import { listCandidates } from "../../src/execution/engine.js";
 import { Execution } from "../../src/execution/execution.js";
 import { parseGenesis } from "../../src/execution/genesis.js";
-import type { SignedTx } from "../../src/tx/transaction.js";
 import { signedTransfer } from "../utils/chainHarness.js";
 
 const key = hexToBytes(`0x${"11".repeat(32)}`);
@@ -16,11 +15,6 @@ const genesis = parseGenesis({
   timestamp: 1_700_000_000,
   alloc: { [bytesToHex(sender)]: { balance: "1000000000000000000000" } },
 });
-
-function fromArray(txs: SignedTx[]): TxCandidates {
-  let i = 0;
-  return { peek: () => txs[i], shift: () => void i++, pop: () => void i++ };
-}
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -47,7 +41,7 @@ describe("Execution", () => {
         height,
         timestamp: 1_700_000_001n,
         proposer: new Uint8Array(20),
-        candidates: fromArray(txs),
+        candidates: listCandidates(txs),
       });
       expect(rejected).toEqual([]);
       expect(block.txs.length).toBe(5);
@@ -79,7 +73,7 @@ describe("Execution", () => {
       height: 1n,
       timestamp: 1_700_000_001n,
       proposer: new Uint8Array(20),
-      candidates: fromArray([tx]),
+      candidates: listCandidates([tx]),
     });
     const forged = { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(9) }, hash: new Uint8Array(32).fill(1) };
     const verdict = await ex.processProposal(forged);

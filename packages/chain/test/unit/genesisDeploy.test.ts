@@ -3,21 +3,16 @@ import { bytesToHex, createSilentLogger, hexToBytes, MemoryStore, privateKeyToAd
 import { decodeEventLog, encodeFunctionData, type Hex, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { ChainErrorCode } from "../../src/errors.js";
-import type { TxCandidates } from "../../src/execution/engine.js";
+import { listCandidates } from "../../src/execution/engine.js";
 import { Execution } from "../../src/execution/execution.js";
 import { genesisToJSON, parseGenesis } from "../../src/execution/genesis.js";
 import { deployGenesisContract, deployGenesisContracts } from "../../src/execution/genesisDeploy.js";
-import { type SignedTx, signTx } from "../../src/tx/transaction.js";
+import { signTx } from "../../src/tx/transaction.js";
 
 const key = hexToBytes(`0x${"11".repeat(32)}`);
 const sender = privateKeyToAddressBytes(key);
 const SUBMIT_TOPIC = "0x167ce04d2aa1981994d3a31695da0d785373335b1078cec239a1a3a2c7675555";
 const PRICE = 30_733_644_962n;
-
-function fromArray(txs: SignedTx[]): TxCandidates {
-  let i = 0;
-  return { peek: () => txs[i], shift: () => void i++, pop: () => void i++ };
-}
 
 describe("deployGenesisContracts", () => {
   it("runs the storage constructors at their fixed addresses: code with immutables, storage, nonce 1", async () => {
@@ -93,7 +88,7 @@ describe("deployGenesisContracts", () => {
       height: 1n,
       timestamp: 1_700_000_001n,
       proposer: new Uint8Array(20),
-      candidates: fromArray(txs),
+      candidates: listCandidates(txs),
     });
     expect(rejected).toEqual([]);
     const { receipts } = await ex.finalizeBlock(block);
@@ -117,7 +112,7 @@ describe("deployGenesisContracts", () => {
       height: 2n,
       timestamp: 1_700_000_002n,
       proposer: new Uint8Array(20),
-      candidates: fromArray(
+      candidates: listCandidates(
         submissions.map((s, i) => submitTx({ ...s, nodes: s.nodes.map((n) => ({ ...n, root: keccak256(n.root) })) }, i + 2)),
       ),
     });

@@ -15,7 +15,7 @@ import {
 } from "@zerog/core";
 import { describe, expect, it } from "vitest";
 import { ChainErrorCode } from "../../src/errors.js";
-import type { TxCandidates } from "../../src/execution/engine.js";
+import { listCandidates } from "../../src/execution/engine.js";
 import { Execution, type ExecutionOptions } from "../../src/execution/execution.js";
 import { parseGenesis } from "../../src/execution/genesis.js";
 import { heightKey, Table } from "../../src/state/tables.js";
@@ -38,11 +38,6 @@ const txsOf = (b: number): SignedTx[] =>
     return signedTransfer(key, { nonce: BigInt(n), to: recipient(n), value: BigInt(n + 1) });
   });
 
-function fromArray(txs: SignedTx[]): TxCandidates {
-  let i = 0;
-  return { peek: () => txs[i], shift: () => void i++, pop: () => void i++ };
-}
-
 /** Builds block `b + 1` from `txsOf(b)` and finalizes it (ready for `commit`). */
 async function finalizeNext(ex: Execution, b: number): Promise<void> {
   const height = BigInt(b + 1);
@@ -50,7 +45,7 @@ async function finalizeNext(ex: Execution, b: number): Promise<void> {
     height,
     timestamp: 1_700_000_000n + height,
     proposer: new Uint8Array(20),
-    candidates: fromArray(txsOf(b)),
+    candidates: listCandidates(txsOf(b)),
   });
   expect(block.txs).toHaveLength(PER_BLOCK);
   await ex.finalizeBlock(block);
@@ -243,7 +238,7 @@ describe("grouped state writes", () => {
         height: h,
         timestamp: 1_700_000_000n + h,
         proposer: new Uint8Array(20),
-        candidates: fromArray([]),
+        candidates: listCandidates([]),
       });
       expect(block.header.stateRoot).toEqual(genesisRoot(ex));
       await ex.finalizeBlock(block);
