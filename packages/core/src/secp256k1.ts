@@ -80,7 +80,7 @@ export function recoverAddressBatch(items: Uint8Array): Uint8Array<ArrayBuffer> 
     for (let i = 0; i < n; i++) {
       if (keys[i * 65] !== 1) continue;
       out[i * 21] = 1;
-      out.set(keccak256(keys.subarray(i * 65 + 1, i * 65 + 65)).subarray(12), i * 21 + 1);
+      out.set(publicKeyToAddressBytes(keys.subarray(i * 65 + 1, i * 65 + 65)), i * 21 + 1);
     }
     return out;
   }

@@ -58,15 +58,12 @@ export class SenderRecovery {
   }
 
   recover(tx: ParsedTx): Promise<SignedTx> {
-    if (this.workers.length === 0) {
-      // A bad signature rejects, as it does through a worker (callers chain on the promise; a throw would escape).
-      try {
-        return Promise.resolve(Object.assign(tx, { sender: recoverSender(tx) }));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
     return new Promise((resolve, reject) => {
+      // Inline, a bad signature rejects as it does through a worker (callers chain on the promise).
+      if (this.workers.length === 0) {
+        this.recoverInline({ tx, resolve, reject });
+        return;
+      }
       this.pending.push({ tx, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;

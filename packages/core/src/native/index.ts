@@ -3,11 +3,12 @@
 // recovery over the system libsecp256k1 (native/secp256k1/build/Release/zg_secp256k1.node). Without an addon
 // everything falls back to hash-wasm or the npm secp256k1 package.
 import { createRequire } from "node:module";
+import { bigIntToPaddedBytes, bytesToBigInt } from "../bytes.js";
 import { equalBytes } from "../merkle/hex.js";
 import { keccak256 } from "../merkle/keccak.js";
 import { type MerkleBackend, setMerkleBackend, wasmMerkleBackend } from "../merkle/merkleBackend.js";
 import { checkSegmentData, segmentRoot } from "../merkle/segmentRoot.js";
-import { npmRecover, SECP256K1_N, type Secp256k1Recover, setSecp256k1Recover, signDigest } from "../secp256k1.js";
+import { npmRecover, RECOVER_ITEM_BYTES, SECP256K1_N, type Secp256k1Recover, setSecp256k1Recover, signDigest } from "../secp256k1.js";
 
 /** The addon's functions. Arguments are checked in C: a wrong type throws TypeError, a wrong size RangeError. */
 export interface NativeMerkle {
@@ -136,18 +137,17 @@ export function secp256k1SelfCheck(native: NativeSecp256k1): boolean {
   try {
     const key = new Uint8Array(32).fill(7);
     const cases: [Uint8Array, Uint8Array, number][] = [];
-    const be = (n: bigint) => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, "0"), "hex"));
     for (let i = 0; i < 4; i++) {
       const digest = new Uint8Array(32).fill(i + 1);
       const { signature, recovery } = signDigest(digest, key);
-      const s = BigInt(`0x${Buffer.from(signature.subarray(32)).toString("hex")}`);
+      const s = bytesToBigInt(signature.subarray(32));
       const highS = new Uint8Array(64);
       highS.set(signature.subarray(0, 32));
-      highS.set(be(SECP256K1_N - s), 32);
+      highS.set(bigIntToPaddedBytes(SECP256K1_N - s, 32), 32);
       const zeroR = signature.slice();
       zeroR.fill(0, 0, 32);
       const bigR = signature.slice();
-      bigR.set(be(SECP256K1_N), 0);
+      bigR.set(bigIntToPaddedBytes(SECP256K1_N, 32), 0);
       cases.push(
         [digest, signature, recovery],
         [digest, signature, recovery ^ 1],
@@ -158,16 +158,17 @@ export function secp256k1SelfCheck(native: NativeSecp256k1): boolean {
         [digest, signature, 4],
       );
     }
-    const items = new Uint8Array(cases.length * 97);
+    const items = new Uint8Array(cases.length * RECOVER_ITEM_BYTES);
     const out = new Uint8Array(cases.length * 65);
     let recovered = 0;
     for (const [i, [digest, signature, recovery]] of cases.entries()) {
       const expected = npmRecover(digest, signature, recovery);
       if (expected !== null) recovered++;
       if (!sameKey(native.recover(digest, signature, recovery), expected)) return false;
-      items.set(digest, i * 97);
-      items.set(signature, i * 97 + 32);
-      items[i * 97 + 96] = recovery;
+      const o = i * RECOVER_ITEM_BYTES;
+      items.set(digest, o);
+      items.set(signature, o + 32);
+      items[o + 96] = recovery;
     }
     native.recoverBatch(items, out);
     for (const [i, [digest, signature, recovery]] of cases.entries()) {
