@@ -30,18 +30,21 @@ export interface NativeMerkle {
   useImplementation(name: string): void;
 }
 
-function loadAddon(): NativeMerkle | null {
-  if (process.env.ZG_NATIVE_KECCAK === "0") return null;
+/**
+ * An addon built at install, by its path relative to this module (the same from src/native/, under vitest's "source"
+ * condition, and from dist/native/), or null when it was not built or `disableEnv` is "0".
+ */
+function loadAddon<T>(path: string, disableEnv: string): T | null {
+  if (process.env[disableEnv] === "0") return null;
   try {
-    // Same relative path from src/native/ (tests, "source" condition) and dist/native/ (built).
-    return createRequire(import.meta.url)("../../build/Release/zg_keccak.node") as NativeMerkle;
+    return createRequire(import.meta.url)(path) as T;
   } catch {
     return null;
   }
 }
 
 /** The raw addon, or null when it was not built (no compiler at install) or ZG_NATIVE_KECCAK=0. */
-export const nativeMerkle: NativeMerkle | null = loadAddon();
+export const nativeMerkle: NativeMerkle | null = loadAddon("../../build/Release/zg_keccak.node", "ZG_NATIVE_KECCAK");
 
 /** The addon as a Merkle backend (null without the addon). */
 export const nativeMerkleBackend: MerkleBackend | null =
@@ -113,18 +116,12 @@ export interface NativeSecp256k1 {
   recoverBatch(items: Uint8Array, out: Uint8Array): void;
 }
 
-function loadSecp256k1(): NativeSecp256k1 | null {
-  if (process.env.ZG_NATIVE_SECP256K1 === "0") return null;
-  try {
-    // Same relative path from src/native/ and dist/native/. Fails when libsecp256k1 was absent at install or is gone.
-    return createRequire(import.meta.url)("../../native/secp256k1/build/Release/zg_secp256k1.node") as NativeSecp256k1;
-  } catch {
-    return null;
-  }
-}
-
 /** The raw secp256k1 addon, or null when it was not built (no libsecp256k1 headers) or ZG_NATIVE_SECP256K1=0. */
-export const nativeSecp256k1: NativeSecp256k1 | null = loadSecp256k1();
+// Also null when libsecp256k1 was absent at install or has been removed since.
+export const nativeSecp256k1: NativeSecp256k1 | null = loadAddon(
+  "../../native/secp256k1/build/Release/zg_secp256k1.node",
+  "ZG_NATIVE_SECP256K1",
+);
 
 const sameKey = (a: Uint8Array | null, b: Uint8Array | null) => (a === null || b === null ? a === b : equalBytes(a, b));
 
