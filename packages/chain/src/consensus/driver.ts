@@ -561,6 +561,8 @@ export class ConsensusDriver {
                 const preview = { height, round, timestamp, coinbase, txHashes: txs.map((t) => t.hash) };
                 try {
                   this.deps.p2p.broadcast(PREVIEW, encodeBlockPreview(preview));
+                  // Sealing follows at once and holds the event loop: without this the preview would leave after it.
+                  this.deps.p2p.flush();
                   this.previews?.inc({ outcome: "sent" });
                 } catch (e) {
                   // Only an optimisation: never let it fail the proposal.

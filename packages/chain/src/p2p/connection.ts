@@ -89,6 +89,11 @@ export class PeerConnection {
     return true;
   }
 
+  /** Hands what is queued to the socket now: for a message that must not wait behind synchronous work. */
+  flush(): void {
+    if (!this.closed) this.writer.flushNow();
+  }
+
   sendKeepalive(): void {
     this.send(CONTROL_CHANNEL, KEEPALIVE);
   }

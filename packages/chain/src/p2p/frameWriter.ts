@@ -61,6 +61,11 @@ export class FrameWriter {
     }
   }
 
+  /** Writes what is queued now rather than at the end of this event-loop turn (backpressure still applies). */
+  flushNow(): void {
+    this.flush();
+  }
+
   /** Writes everything queued regardless of backpressure, then half-closes the socket. */
   end(): void {
     this.ending = true;

@@ -168,6 +168,15 @@ export class PeerManager {
     return n;
   }
 
+  /**
+   * Writes every connection's queued messages now. Messages otherwise leave at the end of the current
+   * event-loop turn (so that those queued together share a frame), which is late when the caller goes
+   * on with long synchronous work.
+   */
+  flush(): void {
+    for (const c of this.conns.values()) c.flush();
+  }
+
   /** Sets the handler of a channel (one per channel; PEX is handled here). Returns a function that removes it. */
   onMessage(channel: number, handler: MessageHandler): () => void {
     this.checkChannel(channel);

@@ -67,6 +67,16 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
 }
 
 const connectedTo = (n: TestNode, id: string) => n.pm.peers().some((p) => p.id === id);
+
+/** Two connected nodes, the first with metrics. */
+async function meteredPair(): Promise<{ metrics: Metrics; a: TestNode; b: TestNode }> {
+  const metrics = new Metrics({ defaultMetrics: false });
+  const a = await startNode({}, generateNodeKey(), metrics);
+  const b = await startNode();
+  await a.pm.connect(b.pm.address);
+  await until(() => connectedTo(b, a.pm.id), "b to see a");
+  return { metrics, a, b };
+}
 const received = (n: TestNode, ch: number) => n.inbox.get(ch) ?? [];
 
 /** A hand-driven peer: real handshake, then raw frames (to send what PeerManager never would). */
@@ -174,17 +184,28 @@ describe("PeerManager: messages", () => {
   });
 
   it("counts peers, bytes and messages in the metrics", async () => {
-    const metrics = new Metrics({ defaultMetrics: false });
-    const a = await startNode({}, generateNodeKey(), metrics);
-    const b = await startNode();
-    await a.pm.connect(b.pm.address);
-    await until(() => connectedTo(b, a.pm.id), "b to see a");
+    const { metrics, a, b } = await meteredPair();
     b.pm.send(a.pm.id, Channel.TX, Uint8Array.of(1, 2, 3));
     await until(() => received(a, Channel.TX).length === 1, "tx");
     const text = (await metrics.render()).body;
     expect(text).toMatch(/zg_p2p_peers 1/);
     expect(text).toMatch(/zg_p2p_messages_total\{channel="tx",direction="in"\} 1/);
     expect(text).toMatch(/zg_p2p_bytes_total\{direction="in"\} [1-9]/);
+  });
+});
+
+describe("PeerManager: flush", () => {
+  it("writes queued messages at flush(), not only when the event loop turns", async () => {
+    const { metrics, a, b } = await meteredPair();
+    // Rendering the metrics awaits only promises (microtasks): the writer's end-of-turn write cannot run meanwhile.
+    const bytesOut = async () => Number((await metrics.render()).body.match(/zg_p2p_bytes_total\{direction="out"\} (\d+)/)?.[1] ?? 0);
+    const before = await bytesOut();
+    expect(a.pm.broadcast(Channel.VOTE, Uint8Array.of(7, 7))).toBe(1);
+    expect(await bytesOut()).toBe(before); // queued, to share a frame with what else this turn sends
+    a.pm.flush();
+    expect(await bytesOut()).toBeGreaterThan(before);
+    await until(() => received(b, Channel.VOTE).length === 1, "the vote");
+    expect(received(b, Channel.VOTE)[0]!.data).toEqual(Uint8Array.of(7, 7));
   });
 });
 
