@@ -58,6 +58,12 @@ export interface ExecutionOptions {
   stateWriteInterval: number;
   /** The state is also written once this many of its operations are waiting. */
   stateWriteMaxOps: number;
+  /**
+   * The state is written after the blocks whose number plus this is a multiple of `stateWriteInterval`. Nodes
+   * sharing a machine (a devnet) each take another phase, so that their writes (each a burst of CPU on LMDB's writer
+   * thread) do not all fall on the same height.
+   */
+  stateWritePhase: number;
 }
 
 export const defaultExecutionOptions: ExecutionOptions = {
@@ -65,6 +71,7 @@ export const defaultExecutionOptions: ExecutionOptions = {
   extraData: new TextEncoder().encode("zerog"),
   stateWriteInterval: 16,
   stateWriteMaxOps: 1_000_000,
+  stateWritePhase: 0,
 };
 
 /** Unfinished state writes (the running one included) beyond which a block's commit waits for them. */
@@ -132,6 +139,12 @@ export class Execution implements ExecutionEngine {
       throw new ChainError(
         { code: ChainErrorCode.INVALID_OPTION, option: "stateWriteInterval" },
         `stateWriteInterval must be a positive integer, got ${this.opts.stateWriteInterval}`,
+      );
+    }
+    if (!Number.isInteger(this.opts.stateWritePhase) || this.opts.stateWritePhase < 0) {
+      throw new ChainError(
+        { code: ChainErrorCode.INVALID_OPTION, option: "stateWritePhase" },
+        `stateWritePhase must be a non-negative integer, got ${this.opts.stateWritePhase}`,
       );
     }
     this.db = deps.db;
@@ -463,7 +476,10 @@ export class Execution implements ExecutionEngine {
     let count = 0;
     while (blocks < this.unwritten.length && this.unwritten[blocks]!.block.header.number <= durable)
       count += this.unwritten[blocks++]!.count;
-    if (blocks === 0 || (!all && blocks < this.opts.stateWriteInterval && count < this.opts.stateWriteMaxOps)) return;
+    if (blocks === 0) return;
+    const interval = BigInt(this.opts.stateWriteInterval);
+    const atPhase = (this.unwritten[blocks - 1]!.block.header.number + BigInt(this.opts.stateWritePhase)) % interval === 0n;
+    if (!all && !atPhase && blocks < this.opts.stateWriteInterval && count < this.opts.stateWriteMaxOps) return;
     const group = this.unwritten.splice(0, blocks);
     const top = group[group.length - 1]!.block;
     const ops: BatchOp[] = [];

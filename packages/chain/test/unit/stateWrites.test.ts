@@ -15,7 +15,7 @@ import {
 } from "@zerog/core";
 import { describe, expect, it } from "vitest";
 import { ChainErrorCode } from "../../src/errors.js";
-import { listCandidates } from "../../src/execution/engine.js";
+import { type Block, listCandidates } from "../../src/execution/engine.js";
 import { Execution, type ExecutionOptions } from "../../src/execution/execution.js";
 import { parseGenesis } from "../../src/execution/genesis.js";
 import { heightKey, Table } from "../../src/state/tables.js";
@@ -95,6 +95,20 @@ async function openExecution(db: KVStore, stateDb: KVStore, opts: Partial<Execut
   const ex = new Execution({ stateWriteInterval: 3, ...opts }, { db, stateDb, genesis, logger: createSilentLogger(), metrics: null });
   await ex.init();
   return ex;
+}
+
+/** Builds, finalizes and commits an empty block at `h`, then lets a state write that is due start. */
+async function commitEmptyBlock(ex: Execution, h: bigint): Promise<Block> {
+  const { block } = await ex.prepareProposal({
+    height: h,
+    timestamp: 1_700_000_000n + h,
+    proposer: new Uint8Array(20),
+    candidates: listCandidates([]),
+  });
+  await ex.finalizeBlock(block);
+  await ex.commit();
+  await new Promise((r) => setImmediate(r));
+  return block;
 }
 
 /**
@@ -234,17 +248,26 @@ describe("grouped state writes", () => {
   it("keeps no more unwritten blocks than the interval on an idle chain, where empty blocks repeat their parent's root", async () => {
     const ex = await openExecution(new MemoryStore(), new MemoryStore(), { stateWriteInterval: 4 });
     for (let h = 1n; h <= 40n; h++) {
-      const { block } = await ex.prepareProposal({
-        height: h,
-        timestamp: 1_700_000_000n + h,
-        proposer: new Uint8Array(20),
-        candidates: listCandidates([]),
-      });
+      const block = await commitEmptyBlock(ex, h);
       expect(block.header.stateRoot).toEqual(genesisRoot(ex));
-      await ex.finalizeBlock(block);
-      await ex.commit();
-      await new Promise((r) => setImmediate(r)); // the state write, when one is due
       expect(ex.stateDB.unwrittenBlocks).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it("writes the state after the blocks at its phase of the interval (nodes sharing a machine spread their writes)", async () => {
+    for (const phase of [0, 1, 3, 6]) {
+      const ex = await openExecution(new MemoryStore(), new MemoryStore(), { stateWriteInterval: 4, stateWritePhase: phase });
+      const writtenAfter: number[] = [];
+      for (let h = 1n; h <= 12n; h++) {
+        await commitEmptyBlock(ex, h);
+        if (ex.stateDB.unwrittenBlocks === 0) writtenAfter.push(Number(h));
+      }
+      expect(writtenAfter).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].filter((h) => (h + phase) % 4 === 0));
+    }
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect(
+        () => new Execution({ stateWritePhase: bad }, { db: new MemoryStore(), genesis, logger: createSilentLogger(), metrics: null }),
+      ).toThrow(expect.objectContaining({ code: ChainErrorCode.INVALID_OPTION }));
     }
   });
 

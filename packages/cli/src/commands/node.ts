@@ -71,6 +71,11 @@ export function registerNodeCommands(program: Command): void {
       `write the state of this many blocks in one transaction; a restart after a crash executes up to this many blocks again (default: ${defaultExecutionOptions.stateWriteInterval}; 1 = with every block)`,
       intArg("--execution.state-write-interval", 1, 10_000),
     )
+    .option(
+      "--execution.state-write-phase <blocks>",
+      "write the state after the blocks whose number plus this is a multiple of the interval; give nodes that share a machine different phases (default: 0; `zg devnet` spreads its nodes)",
+      intArg("--execution.state-write-phase", 0, 10_000),
+    )
     .action(async (flags: Record<string, unknown>) => {
       await startNode(flags);
     });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  defaultExecutionOptions,
   generateNodeKey,
   generateValidatorKey,
   nodeIdFromKey,
@@ -94,6 +95,8 @@ export function planDevnet(dir: string, p: DevnetPlan): PlannedNode[] {
       p2p: { listen: { host: p.host, port: s.p2pPort }, persistentPeers: peers, nodeKeyFile: "node_key.json" },
       consensus: { validatorKeyFile: s.validator ? "validator_key.json" : null, blockTime: p.blockTime },
       producer: { blockTime: p.blockTime },
+      // Spread over the interval: the nodes share this machine, and a state write is a burst of CPU.
+      execution: { stateWritePhase: Math.floor((i * defaultExecutionOptions.stateWriteInterval) / specs.length) },
       log: { level: p.logLevel },
     };
     const configPath = join(nodeDir, "config.json");
