@@ -1,5 +1,5 @@
 import type { SignedTx } from "@zerog/chain";
-import { bytesToHex, JsonRpcClient } from "@zerog/core";
+import { bytesToHex, JsonRpcClient, WebSocketRpcClient } from "@zerog/core";
 
 export interface LatencyResult {
   samples: number;
@@ -16,48 +16,69 @@ export function percentiles(ms: number[]): LatencyResult {
 
 /**
  * Finality latency as a client sees it: from sending `eth_sendRawTransaction` to the receipt being
- * returned by the same node (blocks are final when committed). Every `pollMs` one JSON-RPC batch
- * asks for the receipts of all transactions still waiting: the same resolution as a poll per
- * transaction, without thousands of requests a second taking CPU from the nodes being measured.
+ * returned by the same node (blocks are final when committed). The client subscribes to `newHeads`
+ * over WebSocket and, for each new head, asks in one JSON-RPC batch for the receipts of every
+ * transaction still waiting; the node announces a head once its receipts can be read. A poll
+ * every `pollMs` (a head announced just before its receipts could be read, a lost notification)
+ * backs this up. Polling alone needs a request every few milliseconds for the same resolution,
+ * whose CPU the nodes being measured would pay.
  */
 export async function measureFinality(url: string, txs: SignedTx[], opts: { gapMs: number; pollMs: number }): Promise<LatencyResult> {
   const client = new JsonRpcClient({ url, timeoutMs: 30_000 });
+  const ws = new WebSocketRpcClient({ url: url.replace(/^http/, "ws") });
   const latencies: number[] = [];
-  const waiting = new Map<string, { started: number; done: () => void }>();
-  let sending = txs.length;
-  const poller = (async () => {
-    while (sending > 0 || waiting.size > 0) {
-      await new Promise((r) => setTimeout(r, opts.pollMs));
-      const hashes = [...waiting.keys()];
-      if (hashes.length === 0) continue;
-      const results = await client.batch(hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })));
-      const now = performance.now();
-      for (const [i, r] of results.entries()) {
-        const w = waiting.get(hashes[i]!)!;
-        if (r.ok && r.result) {
-          latencies.push(now - w.started);
-          waiting.delete(hashes[i]!);
-          w.done();
-        } else if (now - w.started > 30_000) throw new Error(`no receipt for ${hashes[i]} after 30 s`);
-      }
+  const waiting = new Map<string, { started: number; done: () => void; fail: (e: unknown) => void }>();
+  let checking: Promise<void> | null = null;
+  let again = false;
+  const check = (): Promise<void> => {
+    if (checking) {
+      again = true;
+      return checking;
     }
-  })();
-  await Promise.all([
-    poller,
-    ...txs.map(async (tx, i) => {
-      await new Promise((r) => setTimeout(r, i * opts.gapMs));
-      const started = performance.now();
-      try {
+    checking = (async () => {
+      do {
+        again = false;
+        const hashes = [...waiting.keys()];
+        if (hashes.length === 0) break;
+        const results = await client.batch(hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })));
+        const now = performance.now();
+        for (const [i, r] of results.entries()) {
+          const w = waiting.get(hashes[i]!);
+          if (!w) continue;
+          if (r.ok && r.result) {
+            latencies.push(now - w.started);
+            waiting.delete(hashes[i]!);
+            w.done();
+          } else if (now - w.started > 30_000) {
+            waiting.delete(hashes[i]!);
+            w.fail(new Error(`no receipt for ${hashes[i]} after 30 s`));
+          }
+        }
+      } while (again);
+    })().finally(() => {
+      checking = null;
+    });
+    return checking;
+  };
+  const onError = (e: unknown) => {
+    for (const w of waiting.values()) w.fail(e);
+    waiting.clear();
+  };
+  const sub = await ws.subscribe("eth_subscribe", ["newHeads"], () => void check().catch(onError));
+  const poller = setInterval(() => void check().catch(onError), opts.pollMs);
+  try {
+    await Promise.all(
+      txs.map(async (tx, i) => {
+        await new Promise((r) => setTimeout(r, i * opts.gapMs));
+        const started = performance.now();
         await client.request("eth_sendRawTransaction", [bytesToHex(tx.raw)]);
-      } catch (e) {
-        sending--; // the poller stops once nothing is left to send or wait for
-        throw e;
-      }
-      await new Promise<void>((done) => {
-        waiting.set(bytesToHex(tx.hash), { started, done });
-        sending--;
-      });
-    }),
-  ]);
+        await new Promise<void>((done, fail) => waiting.set(bytesToHex(tx.hash), { started, done, fail }));
+      }),
+    );
+  } finally {
+    clearInterval(poller);
+    await sub.unsubscribe().catch(() => false);
+    await ws.close();
+  }
   return percentiles(latencies);
 }
