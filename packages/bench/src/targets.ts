@@ -22,15 +22,9 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** One free port on 127.0.0.1, below the ephemeral range (see `freePorts`). */
+export function freePort(): Promise<number> {
+  return freePorts(1);
 }
 
 /**

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { buildDevGenesis } from "../../../src/commands/genesis.js";
 import { devnetValidatorKeys, type PlannedNode, planDevnet } from "../../../src/devnet/layout.js";
 import { TEST_MNEMONIC } from "./accounts.js";
-import { freePort, makeTempDir, spawnZg, type TrackedProcess } from "./processes.js";
+import { freePorts, makeTempDir, spawnZg, type TrackedProcess } from "./processes.js";
 import { rpc, until } from "./rpc.js";
 
 /** One node of a test network: a real `zg node start --config` process with admin RPC on. */
@@ -86,8 +86,8 @@ export async function startNetwork(opts: {
   startOnly?: number;
 }): Promise<TestNetwork> {
   const dir = makeTempDir("zg-net-");
-  const rpcPort = await freeRange(opts.validators + 1);
-  const p2pPort = await freeRange(opts.validators + 1);
+  const rpcPort = await freePorts(opts.validators + 1);
+  const p2pPort = await freePorts(opts.validators + 1);
   const keys = devnetValidatorKeys(dir, opts.validators);
   const genesisPath = join(dir, "genesis.json");
   writeFileSync(
@@ -110,27 +110,6 @@ export async function startNetwork(opts: {
   const toStart = opts.fullNode && opts.startFullNode !== false && rpcNode ? [rpcNode, ...started] : started;
   await Promise.all(toStart.map((n) => n.start()));
   return { dir, genesisPath, validators, rpcNode: opts.fullNode ? rpcNode : null, nodes };
-}
-
-/** `count` consecutive free ports (checked one by one). */
-async function freeRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await freePort();
-    if (base + count > 65_000) continue;
-    let ok = true;
-    for (let i = 1; i < count && ok; i++) ok = await isFree(base + i);
-    if (ok) return base;
-  }
-  throw new Error("no free port range");
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
 }
 
 /** Waits until every given node reports at least `height`. */

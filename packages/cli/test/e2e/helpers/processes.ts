@@ -187,19 +187,31 @@ export function runZg(args: string[], opts: { timeoutMs?: number; cwd?: string }
   return run(process.execPath, [ZG_BIN, ...args], opts);
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
+/** Ports this test process has handed out already: two calls in one file never get overlapping ranges. */
+const handedOut = new Set<number>();
+
 /**
  * `count` consecutive free ports (for processes that take a base port and use the next ones), below Linux's
  * ephemeral range (32768–60999): a free port inside it can be taken by any outgoing connection (the devnet's own
- * readiness probes) between this check and the bind, which made a DA signer fail with EADDRINUSE in CI.
+ * readiness probes, peers dialling each other) between this check and the bind, which made a DA signer and a
+ * validator's P2P listener fail with EADDRINUSE in CI. Parallel test files pick at random in 12,768 ports.
  */
 export async function freePorts(count: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * (32_768 - 20_000 - count));
-    const ok = await Promise.all(Array.from({ length: count }, (_, i) => isPortFree(base + i)));
-    if (ok.every(Boolean)) return base;
+    const range = Array.from({ length: count }, (_, i) => base + i);
+    if (range.some((p) => handedOut.has(p))) continue;
+    const ok = await Promise.all(range.map(isPortFree));
+    if (!ok.every(Boolean) || range.some((p) => handedOut.has(p))) continue;
+    for (const p of range) handedOut.add(p);
+    return base;
   }
   throw new Error(`no ${count} consecutive free ports found below 32768`);
+}
+
+/** One free TCP port on 127.0.0.1, below the ephemeral range (see `freePorts`). */
+export function freePort(): Promise<number> {
+  return freePorts(1);
 }
 
 function isPortFree(port: number): Promise<boolean> {
@@ -208,19 +220,6 @@ function isPortFree(port: number): Promise<boolean> {
     srv.unref();
     srv.once("error", () => resolve(false));
     srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
   });
 }
 
