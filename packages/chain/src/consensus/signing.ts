@@ -1,5 +1,6 @@
 import {
   aggregateSignatures,
+  aggregateWithRandomness,
   fastAggregateVerify,
   type PublicKey,
   Signature,
@@ -87,35 +88,52 @@ export function verifyProposal(chainId: bigint, proposal: Proposal, publicKey: U
 }
 
 /**
- * Verifies votes from different validators together with blst's randomised batch check (one
- * multi-pairing): 1.3x cheaper per vote than one by one for 2 votes, 3x for 100 (consensusCryptoCost test).
- * If the batch fails, each vote is checked alone to tell which; result i is for items[i].
+ * Verifies votes together; result i is for items[i]. Votes that sign the same bytes (the prevotes or precommits
+ * of one block) are summed with random 64-bit weights on both keys and signatures (`aggregateWithRandomness`, as
+ * Lodestar does for attestations), so such a group costs one pairing check: 3 votes 1.6 ms against 3.0 one by one.
+ * The weights keep signatures that are each invalid from cancelling in the sum. Groups of different bytes are
+ * checked in one randomised multi-pairing. If anything fails, each vote is checked alone to tell which.
  */
 export function verifyVotes(chainId: bigint, items: readonly { vote: Vote; publicKey: Uint8Array }[]): boolean[] {
-  const sets: SignatureSet[] = [];
+  if (items.length === 1) return [verifyVote(chainId, items[0]!.vote, items[0]!.publicKey)];
+  const groups = new Map<string, { msg: Uint8Array; members: { pk: PublicKey; sig: Uint8Array }[] }>();
+  let wellFormed = items.length > 0;
   for (const { vote, publicKey } of items) {
     const msg = tryEncode(() => voteSignBytes(chainId, vote));
     const pk = toBLSPublicKey(publicKey);
-    const sig = toBLSSignature(vote.signature);
-    if (msg === null || pk === null || sig === null) break;
-    sets.push({ msg, pk, sig });
-  }
-  if (sets.length === items.length && items.length >= BATCH_MIN) {
-    let ok = false;
-    try {
-      ok = verifyMultipleAggregateSignatures(sets);
-    } catch {
-      ok = false;
+    if (msg === null || pk === null || vote.signature.length !== SIGNATURE_LENGTH) {
+      wellFormed = false;
+      break;
     }
-    if (ok) {
-      for (let i = 0; i < items.length; i++) verifiedSignatures.set(items[i]!.vote.signature, sets[i]!.sig);
-      return items.map(() => true);
-    }
+    const key = Buffer.from(msg.buffer, msg.byteOffset, msg.length).toString("latin1");
+    const group = groups.get(key);
+    if (group) group.members.push({ pk, sig: vote.signature });
+    else groups.set(key, { msg, members: [{ pk, sig: vote.signature }] });
   }
+  if (wellFormed && batchValid([...groups.values()])) return items.map(() => true);
   return items.map(({ vote, publicKey }) => verifyVote(chainId, vote, publicKey));
 }
-/** Measured per vote, batch vs one by one: 2 votes 0.89 vs 1.14 ms, 8: 0.68 vs 1.10, 100: 0.38 vs 1.17. */
-const BATCH_MIN = 2;
+
+function batchValid(groups: { msg: Uint8Array; members: { pk: PublicKey; sig: Uint8Array }[] }[]): boolean {
+  try {
+    const sets: SignatureSet[] = [];
+    for (const { msg, members } of groups) {
+      if (members.length === 1) {
+        const sig = toBLSSignature(members[0]!.sig);
+        if (sig === null) return false;
+        sets.push({ msg, pk: members[0]!.pk, sig });
+      } else {
+        // Deserialises, infinity- and group-checks every signature before weighting.
+        const { pk, sig } = aggregateWithRandomness(members);
+        sets.push({ msg, pk, sig });
+      }
+    }
+    if (sets.length === 1) return verify(sets[0]!.msg, sets[0]!.pk, sets[0]!.sig, false, false);
+    return verifyMultipleAggregateSignatures(sets, false, false);
+  } catch {
+    return false;
+  }
+}
 
 // ---- commits ----
 

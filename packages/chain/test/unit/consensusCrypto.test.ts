@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { aggregateSignatures, fastAggregateVerify, PublicKey, Signature } from "@chainsafe/blst";
 import { bytesToHex, isZgError, keccak256 } from "@zerog/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
@@ -193,6 +194,47 @@ describe("vote and proposal signatures", () => {
     const malformed = items.map((it, i) => (i === 2 ? { ...it, vote: { ...it.vote, signature: new Uint8Array(96) } } : it));
     expect(verifyVotes(CHAIN_ID, malformed)).toEqual(items.map((_, i) => i !== 2));
     expect(verifyVotes(CHAIN_ID, [])).toEqual([]);
+  });
+
+  it("batch verification names the bad vote among votes of different blocks, types and rounds", () => {
+    const items = [
+      precommit(0, H(1)),
+      precommit(1, H(1)),
+      precommit(2, H(2)),
+      precommit(3, null),
+      precommit(4, H(1), { type: VoteType.Prevote }),
+      precommit(5, H(1), { type: VoteType.Prevote }),
+      precommit(6, H(1), { round: 2 }),
+    ].map((vote, i) => ({ vote, publicKey: KEYS[i]!.publicKey }));
+    expect(verifyVotes(CHAIN_ID, items)).toEqual(items.map(() => true));
+    for (const badAt of [0, 2, 5]) {
+      const bad = items.map((it, i) => (i === badAt ? { ...it, vote: { ...it.vote, blockHash: H(9) } } : it));
+      expect(verifyVotes(CHAIN_ID, bad)).toEqual(items.map((_, i) => i !== badAt));
+    }
+    expect(verifyVotes(CHAIN_ID, items.slice(0, 1))).toEqual([true]);
+    expect(verifyVotes(1n, items.slice(0, 1))).toEqual([false]);
+  });
+
+  it("batch verification refuses two invalid signatures that cancel in a plain sum", () => {
+    // a' = a + D and b' = b - D: each is invalid, but a' + b' = a + b is a valid aggregate of both votes.
+    const [a, b] = [precommit(0, H(1)), precommit(1, H(1))];
+    const d = precommit(2, H(7)).signature;
+    const minusD = d.slice();
+    minusD[0]! ^= 0x20; // the sign of y in a compressed G2 point: -D
+    const a2 = aggregateSignatures([Signature.fromBytes(a.signature), Signature.fromBytes(d)]).toBytes();
+    const b2 = aggregateSignatures([Signature.fromBytes(b.signature), Signature.fromBytes(minusD)]).toBytes();
+    const items = [
+      { vote: { ...a, signature: a2 }, publicKey: KEYS[0]!.publicKey },
+      { vote: { ...b, signature: b2 }, publicKey: KEYS[1]!.publicKey },
+    ];
+    const plainSum = aggregateSignatures([Signature.fromBytes(a2), Signature.fromBytes(b2)]);
+    const msg = voteSignBytes(CHAIN_ID, a);
+    expect(fastAggregateVerify(msg, [PublicKey.fromBytes(KEYS[0]!.publicKey), PublicKey.fromBytes(KEYS[1]!.publicKey)], plainSum)).toBe(
+      true,
+    );
+    expect(items.map((it) => verifyVote(CHAIN_ID, it.vote, it.publicKey))).toEqual([false, false]);
+    expect(verifyVotes(CHAIN_ID, items)).toEqual([false, false]);
+    expect(verifyVotes(CHAIN_ID, [...items, { vote: precommit(3, H(1)), publicKey: KEYS[3]!.publicKey }])).toEqual([false, false, true]);
   });
 });
 

@@ -288,14 +288,16 @@ describe("byzantine and malformed peers", () => {
       },
       key,
     );
+    // The bad signature alone first: votes are checked in batches, and its verdict must still reach the score.
     pm.broadcast(VOTE, encodeVote(forged));
-    pm.broadcast(VOTE, encodeVote({ ...forged, height: h + 1000n }));
-    for (let i = 0; i < 30; i++) pm.broadcast(VOTE, Uint8Array.of(0xde, 0xad, i));
     await until(
-      "the node to drop the bad peer",
+      "the bad signature to cost the peer score",
       async () => ((await scoreOf()) === undefined || ((await scoreOf()) ?? 0) < (start ?? 0) ? true : undefined),
       15_000,
     );
+    pm.broadcast(VOTE, encodeVote({ ...forged, height: h + 1000n }));
+    for (let i = 0; i < 30; i++) pm.broadcast(VOTE, Uint8Array.of(0xde, 0xad, i));
+    await until("the node to drop the bad peer", async () => ((await scoreOf()) === undefined ? true : undefined), 15_000);
     expect(v0.alive).toBe(true);
     const h0 = await v0.height();
     await waitHeight([v0], h0 + 2);
