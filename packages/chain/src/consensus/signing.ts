@@ -139,7 +139,7 @@ function batchValid(groups: { msg: Uint8Array; members: { pk: PublicKey; sig: Ui
 
 /**
  * Aggregates precommits for one block into a commit. The votes' signatures must already have been
- * verified one by one (the driver does, as they arrive); `verifyCommit` checks the result anyway.
+ * verified (the driver does, in batches as they arrive); `verifyCommit` checks the result anyway.
  */
 export function aggregateCommit(
   height: bigint,
