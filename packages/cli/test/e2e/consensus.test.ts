@@ -275,27 +275,32 @@ describe("byzantine and malformed peers", () => {
     const start = await scoreOf();
     // A vote signed by the wrong key, one for a far height, and bytes that are not a vote.
     const key = readValidatorKeyFile(join(net.dir, "validator-1", "validator_key.json"));
-    const h = BigInt(await v0.height()) + 1n;
-    const forged = signVote(
-      31337n,
-      // Signed with validator-1's key but claiming another validator's index: a bad signature.
-      {
-        type: VoteType.Prevote,
-        height: h,
-        round: 0,
-        blockHash: new Uint8Array(32).fill(7),
-        validatorIndex: (validatorIndex(net.genesisPath, key.address) + 1) % 4,
-      },
-      key,
-    );
-    // The bad signature alone first: votes are checked in batches, and its verdict must still reach the score.
-    pm.broadcast(VOTE, encodeVote(forged));
+    // Signed with validator-1's key but claiming another validator's index: a bad signature.
+    const forgedAt = (height: bigint) =>
+      signVote(
+        31337n,
+        {
+          type: VoteType.Prevote,
+          height,
+          round: 0,
+          blockHash: new Uint8Array(32).fill(7),
+          validatorIndex: (validatorIndex(net.genesisPath, key.address) + 1) % 4,
+        },
+        key,
+      );
+    // The bad signature alone first: votes are checked in batches, and its verdict must still reach the score. It is
+    // sent again for the node's current height while waiting: one for a height decided meanwhile is only ignored.
     await until(
       "the bad signature to cost the peer score",
-      async () => ((await scoreOf()) === undefined || ((await scoreOf()) ?? 0) < (start ?? 0) ? true : undefined),
+      async () => {
+        pm.broadcast(VOTE, encodeVote(forgedAt(BigInt(await v0.height()) + 1n)));
+        const score = await scoreOf();
+        return score === undefined || score < (start ?? 0) ? true : undefined;
+      },
       15_000,
     );
-    pm.broadcast(VOTE, encodeVote({ ...forged, height: h + 1000n }));
+    const h = BigInt(await v0.height()) + 1n;
+    pm.broadcast(VOTE, encodeVote(forgedAt(h + 1000n)));
     for (let i = 0; i < 30; i++) pm.broadcast(VOTE, Uint8Array.of(0xde, 0xad, i));
     await until("the node to drop the bad peer", async () => ((await scoreOf()) === undefined ? true : undefined), 15_000);
     expect(v0.alive).toBe(true);
